@@ -1,0 +1,63 @@
+"""Airflow DAG that rebuilds the warehouse whenever any published source Asset updates.
+
+dbt builds into a new DuckDB file, the audit checks it read-only, and only then is it
+swapped in for the published file, so BI readers never see half a build and never
+block it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import AssetAny, dag, task
+
+from treasury_warehouse.orchestration import DEFAULT_ARGS, source_asset
+from treasury_warehouse.sources import SOURCES
+
+
+@dag(
+    dag_id="build_warehouse",
+    description="dbt build into a new file, audit, publish atomically",
+    schedule=AssetAny(*(source_asset(s) for s in SOURCES.values())),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={**DEFAULT_ARGS, "retries": 1, "execution_timeout": timedelta(minutes=60)},
+    tags=["warehouse", "dbt"],
+)
+def build_warehouse():
+    @task(retries=0)
+    def dbt_build() -> str:
+        from treasury_warehouse.config import Settings
+        from treasury_warehouse.warehouse import build
+
+        return str(build(Settings.from_env()))
+
+    @task(retries=0)
+    def audit(build_path: str) -> str:
+        from pathlib import Path
+
+        from treasury_warehouse.warehouse import audit
+
+        for mart in audit(Path(build_path)):
+            print(f"{mart.name}: {mart.rows} rows, latest month {mart.latest_month}")
+        return build_path
+
+    @task
+    def publish(build_path: str) -> str:
+        from pathlib import Path
+
+        from treasury_warehouse.config import Settings
+        from treasury_warehouse.warehouse import publish, summary_line
+
+        settings = Settings.from_env()
+        publish(settings, Path(build_path))
+        line = summary_line(settings)
+        print(line)
+        return line
+
+    publish(audit(dbt_build()))
+
+
+build_warehouse()

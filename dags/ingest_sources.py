@@ -1,0 +1,76 @@
+"""Airflow ingest DAGs, one per source in the registry: fetch -> land -> parse -> gate -> publish.
+
+The DAGs are generated from ``treasury_warehouse.sources.SOURCES``; adding a source adds
+a DAG here without a new file. Tasks import the pipeline lazily so that parsing this
+file stays cheap. A parse or quality-gate failure is a data problem, not a transient
+one: it fails the task at once, without retries, and nothing is published.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from treasury_warehouse.orchestration import DEFAULT_ARGS, source_asset
+from treasury_warehouse.sources import SOURCES, Source
+
+
+def build_ingest_dag(source: Source):
+    @dag(
+        dag_id=f"ingest_{source.name}",
+        description=f"Land, gate and publish {source.title}",
+        schedule=source.schedule,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["ingest", source.publisher, source.name],
+        doc_md=f"**{source.title}**\n\nPublisher URL: {source.url}\n\n"
+        f"Mirror path: `$SOURCE_MIRROR/{source.publisher}/{source.file_name}`\n\n"
+        f"dbt staging model: `{source.staging_model}`",
+    )
+    def ingest():
+        @task
+        def fetch_and_land() -> dict:
+            from treasury_warehouse.config import Settings
+            from treasury_warehouse.pipeline import fetch_and_land
+
+            return fetch_and_land(source.name, Settings.from_env())
+
+        @task(retries=0)
+        def parse(landed: dict) -> dict:
+            from treasury_warehouse.config import Settings
+            from treasury_warehouse.errors import ParseError
+            from treasury_warehouse.pipeline import parse_landed
+
+            try:
+                return parse_landed(source.name, str(landed["path"]), Settings.from_env())
+            except ParseError as exc:
+                raise AirflowFailException(str(exc)) from exc
+
+        @task(retries=0)
+        def validate(parsed: dict) -> dict:
+            from treasury_warehouse.config import Settings
+            from treasury_warehouse.errors import ValidationFailed
+            from treasury_warehouse.pipeline import validate_candidate
+
+            try:
+                return validate_candidate(source.name, parsed, Settings.from_env())
+            except ValidationFailed as exc:
+                raise AirflowFailException(str(exc)) from exc
+
+        @task(outlets=[source_asset(source)])
+        def publish(validated: dict) -> dict:
+            from treasury_warehouse.config import Settings
+            from treasury_warehouse.pipeline import publish_candidate
+
+            return publish_candidate(source.name, validated, Settings.from_env())
+
+        publish(validate(parse(fetch_and_land())))
+
+    return ingest()
+
+
+for _source in SOURCES.values():
+    globals()[f"ingest_{_source.name}"] = build_ingest_dag(_source)

@@ -1,0 +1,85 @@
+"""Command line: ``python -m treasury_warehouse <command>``.
+
+dags            ingest DAG ids, one a line (used by `make run`)
+ingest NAME     run one source's ingest steps without Airflow
+build           dbt build, audit and publish without Airflow
+summary         the published warehouse's path and what it holds
+rollback        publish the build before the current one
+builds          the kept builds, the published one marked
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from treasury_warehouse.config import Settings
+from treasury_warehouse.errors import PipelineError
+from treasury_warehouse.sources import SOURCES
+
+
+def ingest_dag_ids() -> list[str]:
+    return [f"ingest_{name}" for name in SOURCES]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m treasury_warehouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("dags")
+    airflow_run = commands.add_parser("airflow-run")
+    airflow_run.add_argument("dag_ids", nargs="*", help="default: every ingest DAG, then build_warehouse")
+    ingest = commands.add_parser("ingest")
+    ingest.add_argument("name", choices=sorted(SOURCES))
+    for name in ("build", "summary", "rollback", "builds"):
+        commands.add_parser(name)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        return _run(args, settings)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from treasury_warehouse import warehouse
+
+    if args.command == "dags":
+        print("\n".join(ingest_dag_ids()))
+    elif args.command == "airflow-run":
+        from treasury_warehouse.airflow_cli import run_dags
+
+        return run_dags(args.dag_ids or [*ingest_dag_ids(), "build_warehouse"], settings.data_dir / "logs")
+    elif args.command == "ingest":
+        from treasury_warehouse.pipeline import ingest
+
+        print(json.dumps(ingest(args.name, settings), indent=2))
+    elif args.command == "build":
+        build_path = warehouse.build(settings)
+        warehouse.audit(build_path)
+        warehouse.publish(settings, build_path)
+        print(warehouse.summary_line(settings))
+    elif args.command == "summary":
+        if not settings.warehouse_path.exists():
+            print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)
+            return 1
+        print(f"published warehouse: {warehouse.summary_line(settings)}")
+        for index in sorted(settings.quality_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html")):
+            print(f"Great Expectations Data Docs ({index.parents[4].name}): {index}")
+    elif args.command == "rollback":
+        restored = warehouse.rollback(settings)
+        print(f"published {restored.name} again: {warehouse.summary_line(settings)}")
+    elif args.command == "builds":
+        current = warehouse.published_build(settings)
+        for path in warehouse.builds(settings):
+            print(("* " if path == current else "  ") + str(path))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

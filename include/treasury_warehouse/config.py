@@ -1,0 +1,62 @@
+"""Settings read from the environment, with embedded defaults for a local run."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the pipeline reads and writes.
+
+    data_dir/raw        immutable landed files, one folder per source and sha256
+    data_dir/candidates parsed tables waiting for the quality gate
+    data_dir/published  gated tables that dbt reads, one Parquet file per vintage
+    data_dir/quality    Great Expectations project: suites, results, Data Docs
+    data_dir/builds     the last warehouse builds; warehouse_path links the published one
+    """
+
+    data_dir: Path
+    warehouse_path: Path
+    source_mirror: str | None
+    keep_builds: int
+    dbt_project_dir: Path
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def candidates_dir(self) -> Path:
+        return self.data_dir / "candidates"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.data_dir / "quality"
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.data_dir / "builds"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(os.environ.get("DATA_DIR", PROJECT_ROOT / "data")).resolve()
+        warehouse = Path(os.environ.get("WAREHOUSE_PATH", data_dir / "warehouse.duckdb")).resolve()
+        mirror = os.environ.get("SOURCE_MIRROR") or None
+        if mirror and "://" not in mirror:
+            mirror = str(Path(mirror).resolve())
+        return cls(
+            data_dir=data_dir,
+            warehouse_path=warehouse,
+            source_mirror=mirror,
+            keep_builds=int(os.environ.get("KEEP_BUILDS", "5")),
+            dbt_project_dir=Path(os.environ.get("DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project")).resolve(),
+        )

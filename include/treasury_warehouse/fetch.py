@@ -1,0 +1,84 @@
+"""Fetch a source file from its publisher or a mirror: HTTP(S), file:// or a plain path."""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from treasury_warehouse.errors import FetchError
+
+CONNECT_TIMEOUT_S = 10
+READ_TIMEOUT_S = 120
+RETRY_STATUSES = (500, 502, 503, 504)
+USER_AGENT = "treasury-warehouse/0.1 (+https://home.treasury.gov/data/treasury-international-capital-tic-system)"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    content: bytes
+    status: int | None
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def source_url(publisher_url: str, publisher_dir: str, file_name: str, mirror: str | None) -> str:
+    """The publisher's URL, or the same file name under the mirror's publisher folder."""
+    if not mirror:
+        return publisher_url
+    if "://" in mirror:
+        return f"{mirror.rstrip('/')}/{publisher_dir}/{urllib.parse.quote(file_name)}"
+    return str(Path(mirror) / publisher_dir / file_name)
+
+
+def http_session(retries: int = 4, backoff_s: float = 1.0) -> requests.Session:
+    """A session that retries connection errors and 5xx with exponential backoff."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff_s,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def fetch(url: str, source: str, *, session: requests.Session | None = None) -> Fetched:
+    """Return the bytes behind url; raise FetchError naming the source on any failure."""
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme in ("http", "https"):
+        return _fetch_http(url, source, session or http_session())
+    path = Path(urllib.parse.unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise FetchError(source, str(path), "readable", f"cannot read the mirror file: {exc.strerror}") from exc
+    return Fetched(url=path.as_uri(), content=content, status=None)
+
+
+def _fetch_http(url: str, source: str, session: requests.Session) -> Fetched:
+    try:
+        response = session.get(url, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+    except requests.RequestException as exc:
+        raise FetchError(source, url, "reachable", f"no response after retries: {exc}") from exc
+    if response.status_code >= 400:
+        kind = "client error, not retried" if response.status_code < 500 else "server error after retries"
+        raise FetchError(source, url, "http_status", f"HTTP {response.status_code} ({kind})")
+    keep = ("Content-Type", "Content-Length", "ETag", "Last-Modified", "Date")
+    headers = {k: response.headers[k] for k in keep if k in response.headers}
+    return Fetched(url=url, content=response.content, status=response.status_code, headers=headers)

@@ -1,0 +1,109 @@
+"""The ingest steps for one source: fetch -> land -> parse -> validate -> publish.
+
+Each step is a plain function of the source name and the settings, returning a small
+JSON-able dict, so Airflow tasks can chain them through XCom and tests and the
+command line can call them directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from treasury_warehouse.config import Settings
+from treasury_warehouse.fetch import fetch, source_url
+from treasury_warehouse.landing import land, read_manifest
+from treasury_warehouse.quality import run_gate
+from treasury_warehouse.sources import get_source
+
+log = logging.getLogger(__name__)
+
+
+def fetch_and_land(name: str, settings: Settings) -> dict[str, object]:
+    source = get_source(name)
+    url = source_url(source.url, source.publisher, source.file_name, settings.source_mirror)
+    log.info("fetching %s from %s", name, url)
+    landed = land(name, source.file_name, fetch(url, name), settings.raw_dir)
+    log.info(
+        "landed %s (%d bytes, sha256 %s, new vintage: %s) at %s",
+        name,
+        landed.size_bytes,
+        landed.sha256,
+        landed.is_new,
+        landed.path,
+    )
+    return landed.as_xcom()
+
+
+def _candidate_path(settings: Settings, name: str, sha256: str) -> Path:
+    return settings.candidates_dir / name / f"{sha256}.parquet"
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, object]:
+    source = get_source(name)
+    path = Path(landed_path)
+    sha256 = path.parent.name
+    frame = source.parse(path.read_bytes(), f"{path.name} (sha256 {sha256[:12]})")
+    candidate = _candidate_path(settings, name, sha256)
+    write_parquet_atomic(frame, candidate)
+    vintage = pd.Timestamp(frame[source.vintage_column].max()).date().isoformat()
+    log.info("parsed %s: %d rows, vintage %s -> %s", name, len(frame), vintage, candidate)
+    return {
+        "candidate": str(candidate),
+        "rows": len(frame),
+        "vintage": vintage,
+        "sha256": sha256,
+        "landed_path": str(path),
+    }
+
+
+def validate_candidate(name: str, parsed: dict[str, object], settings: Settings) -> dict[str, object]:
+    """Run the source's expectation suite; raise ValidationFailed if any expectation fails."""
+    source = get_source(name)
+    frame = pd.read_parquet(str(parsed["candidate"]))
+    file = f"{Path(str(parsed['landed_path'])).name} (sha256 {str(parsed['sha256'])[:12]})"
+    result = run_gate(name, file, source.checks(frame), settings.quality_dir / name)
+    result.raise_for_failures()
+    return {**parsed, "expectations": result.evaluated, "data_docs": result.data_docs}
+
+
+def published_path(settings: Settings, name: str, vintage: str, sha256: str) -> Path:
+    return settings.published_dir / name / f"vintage={vintage}__{sha256[:12]}.parquet"
+
+
+def publish_candidate(name: str, validated: dict[str, object], settings: Settings) -> dict[str, object]:
+    """Move a gated table to the published area that dbt reads, with its provenance."""
+    frame = pd.read_parquet(str(validated["candidate"]))
+    manifest = read_manifest(Path(str(validated["landed_path"])))
+    frame["source_file"] = str(manifest["file_name"])
+    frame["source_url"] = str(manifest["url"])
+    frame["source_sha256"] = str(validated["sha256"])
+    frame["landed_at"] = pd.Timestamp(str(manifest["fetched_at"]))
+    target = published_path(settings, name, str(validated["vintage"]), str(validated["sha256"]))
+    write_parquet_atomic(frame, target)
+    Path(str(validated["candidate"])).unlink(missing_ok=True)
+    log.info("published %s vintage %s: %d rows at %s", name, validated["vintage"], len(frame), target)
+    return {**validated, "published": str(target)}
+
+
+def ingest(name: str, settings: Settings) -> dict[str, object]:
+    """All four steps in one call, without Airflow."""
+    landed = fetch_and_land(name, settings)
+    parsed = parse_landed(name, str(landed["path"]), settings)
+    return publish_candidate(name, validate_candidate(name, parsed, settings), settings)

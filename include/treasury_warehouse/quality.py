@@ -1,0 +1,159 @@
+"""The quality gate: Great Expectations 1.x suites run on parsed tables before publication.
+
+A source's suite module returns a list of ``Check``: a table (the parsed rows, or a
+table derived from them such as per-month totals) with the expectations it must meet.
+Each check runs as a GX checkpoint in a file-backed project under the data area, so
+results and Data Docs are kept. Any failed expectation stops the load with a message
+that names the source, the file, the expectation and the rows it failed on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from treasury_warehouse.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
+# GX logs every store write at INFO; the gate logs its own outcome.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+MAX_ROWS_REPORTED = 10
+
+
+@dataclass
+class Check:
+    """One table and the expectations it must meet."""
+
+    table: str
+    frame: pd.DataFrame
+    expectations: list[Any]
+    index_columns: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Failure:
+    table: str
+    expectation: str
+    kwargs: dict[str, Any]
+    unexpected_count: int | None
+    rows: list[Any]
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items() if k not in ("batch_id",))
+        count = "" if self.unexpected_count is None else f" on {self.unexpected_count} row(s)"
+        rows = f"; first rows: {self.rows}" if self.rows else ""
+        return f"{self.table}: {self.expectation}({args}) failed{count}{rows}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    source: str
+    file: str
+    success: bool
+    evaluated: int
+    failures: list[Failure]
+    data_docs: str | None
+
+    def raise_for_failures(self) -> None:
+        if self.success:
+            return
+        lines = "\n  ".join(f.describe() for f in self.failures)
+        raise ValidationFailed(
+            self.source,
+            self.file,
+            "expectation_suite",
+            f"{len(self.failures)} of {self.evaluated} expectations failed:\n  {lines}",
+        )
+
+
+def _context(project_dir: Path):
+    import great_expectations as gx
+
+    project_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=project_dir)
+    context.variables.progress_bars = {"globally": False}
+    return context
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def run_gate(source: str, file: str, checks: list[Check], project_dir: Path) -> GateResult:
+    """Validate every check; return what failed (never raises for failed expectations)."""
+    import great_expectations as gx
+
+    context = _context(project_dir)
+    datasource = context.data_sources.add_or_update_pandas(name=source)
+    failures: list[Failure] = []
+    evaluated = 0
+    for check in checks:
+        name = f"{source}.{check.table}"
+        existing = {a.name for a in datasource.assets}
+        if check.table in existing:
+            datasource.delete_asset(check.table)
+        asset = datasource.add_dataframe_asset(name=check.table)
+        batch_definition = asset.add_batch_definition_whole_dataframe(name="whole_table")
+        suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=check.expectations))
+        validation = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+        )
+        result_format: dict[str, Any] = {"result_format": "COMPLETE"}
+        if check.index_columns:
+            result_format["unexpected_index_column_names"] = check.index_columns
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=name,
+                validation_definitions=[validation],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                result_format=result_format,
+            )
+        )
+        run = checkpoint.run(batch_parameters={"dataframe": check.frame})
+        for validation_result in run.run_results.values():
+            for result in validation_result.results:
+                evaluated += 1
+                if result.success:
+                    continue
+                failures.append(_failure(check, result))
+    docs = context.get_docs_sites_urls()
+    data_docs = docs[0]["site_url"] if docs else None
+    outcome = GateResult(source, file, not failures, evaluated, failures, data_docs)
+    log.info(
+        "quality gate %s %s: %d/%d expectations passed; Data Docs: %s",
+        source,
+        file,
+        evaluated - len(failures),
+        evaluated,
+        data_docs,
+    )
+    return outcome
+
+
+def _failure(check: Check, result: Any) -> Failure:
+    config = result.expectation_config
+    details = result.result or {}
+    rows = details.get("unexpected_index_list") or details.get("partial_unexpected_list") or []
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        rows = [result.exception_info.get("exception_message")]
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "result_format"}
+    return Failure(
+        table=check.table,
+        expectation=config.type,
+        kwargs=_jsonable(kwargs),
+        unexpected_count=details.get("unexpected_count"),
+        rows=_jsonable(list(rows)[:MAX_ROWS_REPORTED]),
+    )

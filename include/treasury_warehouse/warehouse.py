@@ -1,0 +1,163 @@
+"""Build the warehouse with dbt into a new file, audit it, then publish it atomically.
+
+DuckDB allows one writer per file and a reader in another process blocks a writer, so
+the build never touches the published file: dbt writes builds/warehouse-<stamp>.duckdb,
+the audit opens it read-only, and publication renames a hard link over the published
+path. Readers that hold the old file keep reading it; new readers see the new build.
+The last ``keep_builds`` builds stay on disk for rollback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from treasury_warehouse.config import Settings
+from treasury_warehouse.errors import PipelineError
+
+log = logging.getLogger(__name__)
+
+BUILD_PREFIX = "warehouse-"
+MARTS = ("fct_treasury_holdings_monthly",)
+
+
+class BuildFailed(PipelineError):
+    """dbt or the audit rejected a build; the published warehouse is unchanged."""
+
+
+@dataclass(frozen=True)
+class MartSummary:
+    name: str
+    rows: int
+    latest_month: str | None
+
+
+def new_build_path(settings: Settings) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return settings.builds_dir / f"{BUILD_PREFIX}{stamp}.duckdb"
+
+
+def dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    found = str(beside_python) if beside_python.exists() else shutil.which("dbt")
+    if not found:
+        raise BuildFailed("dbt", "dbt", "dbt_installed", "no 'dbt' executable beside Python or on PATH")
+    return found
+
+
+def dbt_env(settings: Settings, build_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DBT_DUCKDB_PATH": str(build_path),
+        "WAREHOUSE_PUBLISHED_DIR": str(settings.published_dir),
+        "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
+        "DBT_TARGET_PATH": str(settings.data_dir / "dbt" / "target"),
+        "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def run_dbt(settings: Settings, build_path: Path, *args: str) -> None:
+    """Run one dbt command (a subprocess, so no lock on the file outlives it)."""
+    build_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [dbt_executable(), *args, "--project-dir", str(settings.dbt_project_dir)]
+    log.info("running %s on %s", " ".join(command), build_path)
+    completed = subprocess.run(command, env=dbt_env(settings, build_path), text=True, capture_output=True, check=False)
+    output = completed.stdout + completed.stderr
+    for line in output.splitlines():
+        log.info("dbt | %s", line)
+    if completed.returncode != 0:
+        failing = [ln for ln in output.splitlines() if "ERROR" in ln or "FAIL" in ln][-10:]
+        raise BuildFailed(
+            "dbt", build_path.name, f"dbt {args[0]}", f"exit code {completed.returncode}:\n  " + "\n  ".join(failing)
+        )
+
+
+def build(settings: Settings) -> Path:
+    """dbt build (models and every test) into a new file; return its path."""
+    build_path = new_build_path(settings)
+    try:
+        run_dbt(settings, build_path, "build")
+    except BuildFailed:
+        build_path.unlink(missing_ok=True)
+        raise
+    return build_path
+
+
+def audit(build_path: Path, marts: tuple[str, ...] = MARTS) -> list[MartSummary]:
+    """Check in a read-only connection that every mart exists and holds rows."""
+    import duckdb
+
+    summaries = []
+    with duckdb.connect(str(build_path), read_only=True) as con:
+        for mart in marts:
+            try:
+                rows, latest = con.execute(
+                    f"select count(*), max(period_month) from marts.{mart}"  # noqa: S608 - fixed names
+                ).fetchone()
+            except duckdb.Error as exc:
+                raise BuildFailed("warehouse", build_path.name, "mart_exists", f"{mart}: {exc}") from exc
+            if not rows:
+                raise BuildFailed("warehouse", build_path.name, "mart_not_empty", f"{mart} has no rows")
+            summaries.append(MartSummary(mart, int(rows), latest.isoformat() if latest else None))
+    return summaries
+
+
+def _link_into_place(build_path: Path, published: Path) -> None:
+    published.parent.mkdir(parents=True, exist_ok=True)
+    staging = published.with_name(f".{published.name}.{os.getpid()}.swap")
+    staging.unlink(missing_ok=True)
+    try:
+        os.link(build_path, staging)
+    except OSError:  # another file system: copy, still renamed atomically
+        shutil.copy2(build_path, staging)
+    os.replace(staging, published)
+
+
+def builds(settings: Settings) -> list[Path]:
+    """Kept builds, oldest first."""
+    return sorted(settings.builds_dir.glob(f"{BUILD_PREFIX}*.duckdb"))
+
+
+def published_build(settings: Settings) -> Path | None:
+    """The kept build the published file is, if any."""
+    if not settings.warehouse_path.exists():
+        return None
+    current = settings.warehouse_path.stat()
+    for path in builds(settings):
+        if os.path.samestat(path.stat(), current):
+            return path
+    return None
+
+
+def publish(settings: Settings, build_path: Path) -> Path:
+    _link_into_place(build_path, settings.warehouse_path)
+    log.info("published %s as %s", build_path.name, settings.warehouse_path)
+    for old in builds(settings)[: -settings.keep_builds]:
+        old.unlink()
+    return settings.warehouse_path
+
+
+def rollback(settings: Settings) -> Path:
+    """Publish the build before the current one."""
+    kept = builds(settings)
+    current = published_build(settings)
+    older = [b for b in kept if current is None or b < current]
+    if current is None or not older:
+        raise BuildFailed(
+            "warehouse", str(settings.warehouse_path), "rollback", "no earlier build is kept to roll back to"
+        )
+    _link_into_place(older[-1], settings.warehouse_path)
+    return older[-1]
+
+
+def summary_line(settings: Settings) -> str:
+    marts = audit(settings.warehouse_path)
+    parts = ", ".join(f"{m.name}: {m.rows:,} rows, latest month {m.latest_month}" for m in marts)
+    return f"{settings.warehouse_path} -- {parts}"
