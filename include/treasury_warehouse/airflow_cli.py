@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,9 @@ import time
 from pathlib import Path
 
 TAIL_LINES = 15
+# Pipeline errors read "[source] file: rule '...' failed: detail", the detail possibly
+# continued on indented lines.
+PIPELINE_ERROR = re.compile(r"\[[a-z0-9_]+\] .*rule '[^']+' failed")
 
 
 def airflow_executable() -> str:
@@ -32,12 +36,18 @@ def run_dags(dag_ids: list[str], log_dir: Path) -> int:
         elapsed = time.monotonic() - started
         print(f"{dag_id}: {'ok' if code == 0 else 'FAILED'} in {elapsed:.1f}s (log: {log_path})", flush=True)
         if code != 0:
-            reasons = [
-                line
-                for line in log_path.read_text(errors="replace").splitlines()
-                if "rule '" in line or "Exception" in line or "Error" in line
-            ]
-            for line in reasons[-TAIL_LINES:]:
-                print(f"  {line}", file=sys.stderr)
+            print(failure_reason(log_path.read_text(errors="replace")), file=sys.stderr)
             return code
     return 0
+
+
+def failure_reason(log: str) -> str:
+    """The last pipeline error in a task log with its detail lines, else the log's tail."""
+    lines = log.splitlines()
+    starts = [i for i, line in enumerate(lines) if PIPELINE_ERROR.search(line)]
+    if not starts:
+        return "\n".join(f"  {line}" for line in lines[-TAIL_LINES:])
+    first = starts[-1]
+    reason = [lines[first][PIPELINE_ERROR.search(lines[first]).start() :]]
+    reason += [line for line in lines[first + 1 : first + 1 + TAIL_LINES] if line.startswith("  ")]
+    return "\n".join(f"  {line}" for line in reason)

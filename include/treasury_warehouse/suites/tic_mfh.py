@@ -22,7 +22,8 @@ ROW_KINDS = {"country", "regional_group", "all_other", "grand_total", "of_which"
 
 
 def reconciliation(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per month of the primary series: holders plus All Other against the Grand Total."""
+    """Per month of the primary series: holders plus All Other, and official holdings,
+    against the Grand Total."""
     primary = frame[~frame["is_comparison_only"]]
     parts = primary[primary["row_kind"].isin(["country", "regional_group", "all_other"])]
     components = parts.groupby(["period_month", "series"])["holdings_usd_bn"].sum().rename("components_usd_bn")
@@ -31,7 +32,12 @@ def reconciliation(frame: pd.DataFrame) -> pd.DataFrame:
         .set_index(["period_month", "series"])["holdings_usd_bn"]
         .rename("grand_total_usd_bn")
     )
-    table = pd.concat([components, totals], axis=1).reset_index()
+    official = (
+        primary[primary["country"] == "For. Official"]
+        .set_index(["period_month", "series"])["holdings_usd_bn"]
+        .rename("official_usd_bn")
+    )
+    table = pd.concat([components, totals, official], axis=1).reset_index()
     table["difference_usd_bn"] = (table["components_usd_bn"] - table["grand_total_usd_bn"]).round(6)
     return table
 
@@ -59,8 +65,12 @@ def checks(frame: pd.DataFrame) -> list[Check]:
         gxe.ExpectColumnValuesToBeInSet(column="row_kind", value_set=sorted(ROW_KINDS)),
         gxe.ExpectColumnDistinctValuesToContainSet(column="country", value_set=sorted(ANCHOR_HOLDERS)),
     ]
+    holdings = Check("holdings", frame, rows, index_columns=[c for c in KEY if c in frame.columns])
+    if not set(COLUMNS) <= set(frame.columns):
+        # The derived tables need every column; the schema expectation names what is missing.
+        return [holdings]
     return [
-        Check("holdings", frame, rows, index_columns=KEY),
+        holdings,
         Check(
             "totals",
             reconciliation(frame),
@@ -68,6 +78,10 @@ def checks(frame: pd.DataFrame) -> list[Check]:
                 gxe.ExpectColumnValuesToNotBeNull(column="grand_total_usd_bn"),
                 gxe.ExpectColumnValuesToBeBetween(
                     column="difference_usd_bn", min_value=-TOTAL_TOLERANCE_USD_BN, max_value=TOTAL_TOLERANCE_USD_BN
+                ),
+                # Foreign official holdings are part of the total, never more.
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="grand_total_usd_bn", column_B="official_usd_bn", or_equal=True
                 ),
             ],
             index_columns=["period_month", "series"],

@@ -1,0 +1,69 @@
+# Everything a fresh machine needs: `make run` and `make test` set up what they use.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+
+# A project-local Airflow: SQLite metadata and this project's DAGs only.
+export AIRFLOW_HOME ?= $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export DATA_DIR ?= $(CURDIR)/data
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+
+.PHONY: help install install-dev airflow-init run test lint unit e2e build rollback builds summary clean
+
+help:
+	@echo "make run      set up, then run every ingest DAG and the warehouse build (Airflow, SQLite)"
+	@echo "make test     set up, lint (ruff, sqlfluff) and run the test suite"
+	@echo "make build    rebuild and republish the warehouse from the published sources (no Airflow)"
+	@echo "make rollback publish the previous warehouse build again"
+	@echo "make builds   list the kept builds, the published one marked"
+
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) -r requirements.txt
+	$(PIP_INSTALL) --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
+	$(BIN)/airflow db migrate > /dev/null
+
+airflow-init: $(AIRFLOW_HOME)/airflow.db
+
+run: install airflow-init
+	$(PY) -m treasury_warehouse airflow-run
+	$(PY) -m treasury_warehouse summary
+
+build: install
+	$(PY) -m treasury_warehouse build
+
+rollback: install
+	$(PY) -m treasury_warehouse rollback
+
+builds: install
+	$(PY) -m treasury_warehouse builds
+
+summary: install
+	$(PY) -m treasury_warehouse summary
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && $(BIN)/sqlfluff lint models tests macros
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .airflow data dbt_project/target dbt_project/logs

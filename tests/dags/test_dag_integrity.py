@@ -1,0 +1,66 @@
+"""Every DAG imports cleanly and carries what operations rely on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+from treasury_warehouse.sources import SOURCES
+
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+HEAVY_MODULES = ("pandas", "great_expectations", "duckdb", "dbt", "pyarrow")
+
+
+@pytest.fixture(scope="module")
+def dagbag() -> DagBag:
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_no_import_errors(dagbag: DagBag) -> None:
+    assert dagbag.import_errors == {}
+
+
+def test_one_ingest_dag_per_registered_source_and_the_build(dagbag: DagBag) -> None:
+    assert set(dagbag.dag_ids) == {f"ingest_{name}" for name in SOURCES} | {"build_warehouse"}
+
+
+def test_every_dag_has_tags_owner_retries_and_no_catchup(dagbag: DagBag) -> None:
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, dag_id
+        assert dag.catchup is False, dag_id
+        assert dag.max_active_runs == 1, dag_id
+        for task in dag.tasks:
+            assert task.owner == "data-platform", (dag_id, task.task_id)
+            assert task.execution_timeout is not None, (dag_id, task.task_id)
+
+
+def test_fetch_retries_with_backoff_but_data_errors_do_not(dagbag: DagBag) -> None:
+    for name in SOURCES:
+        dag = dagbag.dags[f"ingest_{name}"]
+        fetch = dag.get_task("fetch_and_land")
+        assert fetch.retries >= 2
+        assert fetch.retry_exponential_backoff
+        assert dag.get_task("parse").retries == 0
+        assert dag.get_task("validate").retries == 0
+
+
+def test_publish_emits_the_source_asset_and_the_build_listens_to_all(dagbag: DagBag) -> None:
+    uris = {dagbag.dags[f"ingest_{name}"].get_task("publish").outlets[0].uri for name in SOURCES}
+    assert uris == {source.asset_uri for source in SOURCES.values()}
+    condition = dagbag.dags["build_warehouse"].timetable.asset_condition
+    assert type(condition).__name__ == "AssetAny"  # any one source updating triggers a build
+    assert {asset.uri for asset in condition.objects} == uris
+
+
+def test_dag_files_do_not_import_heavy_libraries_at_parse_time() -> None:
+    code = (
+        "import runpy, sys; sys.path.insert(0, {dags!r});"
+        "[runpy.run_path(p) for p in {files!r}];"
+        "print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    ).format(dags=str(DAGS_DIR), files=[str(p) for p in DAGS_DIR.glob("*.py")], heavy=HEAVY_MODULES)
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == ""

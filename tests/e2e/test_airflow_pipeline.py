@@ -1,0 +1,109 @@
+"""The ingest and build DAGs run under Airflow (`airflow dags test`) against a fixture
+mirror served over HTTP on 127.0.0.1, and a corrupted release is stopped at the gate."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Run:
+    code: int
+    output: str
+
+
+@dataclass
+class Deployment:
+    env: dict[str, str]
+    data_dir: Path
+
+    def run(self) -> Run:
+        done = subprocess.run(
+            [sys.executable, "-m", "treasury_warehouse", "airflow-run"],
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        return Run(done.returncode, done.stdout + done.stderr)
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, mirror_server) -> Deployment:
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "DATA_DIR": str(tmp_path / "data"),
+        "SOURCE_MIRROR": mirror_server.url,
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "include"), os.environ.get("PYTHONPATH", "")]),
+    }
+    airflow = Path(sys.executable).parent / "airflow"
+    subprocess.run([str(airflow), "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    deployment = Deployment(env, tmp_path / "data")
+    deployment.mirror_root = mirror_server.root
+    return deployment
+
+
+def holdings(warehouse: Path, holder: str, month: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select holdings_usd_bn, series, vintage_released_on::varchar, is_latest_vintage "
+            "from marts.fct_treasury_holdings_monthly where holder_name = ? and period_month = ?",
+            [holder, month],
+        ).fetchall()
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(deployment: Deployment) -> None:
+    good = deployment.run()
+
+    assert good.code == 0, good.output
+    assert "ingest_tic_mfh: ok" in good.output
+    assert "build_warehouse: ok" in good.output
+    assert holdings(deployment.warehouse, "Japan", "2012-12-01") == [(1120.5, "XIII", "2013-02-17", True)]
+    assert holdings(deployment.warehouse, "Japan", "2011-06-01") == [(881.5, "XII", "2013-02-17", True)]
+    assert holdings(deployment.warehouse, "Korea, South", "2011-01-01") == [(31.9, "XI", "2013-02-17", True)]
+
+    published_before = sha256(deployment.warehouse)
+    inode_before = deployment.warehouse.stat().st_ino
+    served = deployment.mirror_root / "tic" / "mfhhis01.txt"
+    served.write_text(served.read_text().replace("Japan\t1120.5", "Japan\t-1120.5"))
+
+    bad = deployment.run()
+
+    assert bad.code != 0
+    assert "ingest_tic_mfh: FAILED" in bad.output
+    assert "build_warehouse" not in bad.output.replace("ingest_tic_mfh", "")
+    assert "rule 'expectation_suite' failed" in bad.output
+    assert "expect_column_values_to_be_between(column='holdings_usd_bn'" in bad.output
+    # The rejected release is kept as landed; nothing new is published or built.
+    raw = sorted(p.name for p in (deployment.data_dir / "raw" / "tic_mfh").iterdir())
+    assert len(raw) == 2
+    assert hashlib.sha256(served.read_bytes()).hexdigest() in raw
+    assert len(list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))) == 1
+    assert deployment.warehouse.stat().st_ino == inode_before
+    assert sha256(deployment.warehouse) == published_before
+    assert holdings(deployment.warehouse, "Japan", "2012-12-01") == [(1120.5, "XIII", "2013-02-17", True)]

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from treasury_warehouse.fetch import Fetched
+from treasury_warehouse.landing import land
+
+
+def fetched(content: bytes) -> Fetched:
+    return Fetched(url="http://127.0.0.1/tic/mfhhis01.txt", content=content, status=200, headers={"ETag": '"a"'})
+
+
+def test_landing_keeps_bytes_and_a_manifest(tmp_path: Path) -> None:
+    landed = land("tic_mfh", "mfhhis01.txt", fetched(b"release one"), tmp_path)
+
+    assert landed.is_new
+    assert landed.path.read_bytes() == b"release one"
+    assert landed.path.parent.name == landed.sha256
+    manifest = json.loads((landed.path.parent / "manifest.json").read_text())
+    assert manifest["sha256"] == landed.sha256
+    assert manifest["size_bytes"] == len(b"release one")
+    assert manifest["http_status"] == 200
+    assert manifest["http_headers"] == {"ETag": '"a"'}
+    assert manifest["url"].endswith("/tic/mfhhis01.txt")
+    assert landed.path.stat().st_mode & 0o222 == 0
+
+
+def test_same_bytes_twice_are_one_vintage(tmp_path: Path) -> None:
+    first = land("tic_mfh", "mfhhis01.txt", fetched(b"release one"), tmp_path)
+    second = land("tic_mfh", "mfhhis01.txt", fetched(b"release one"), tmp_path)
+
+    assert not second.is_new
+    assert second.path == first.path
+    assert len(list((tmp_path / "tic_mfh").iterdir())) == 1
+
+
+def test_revised_file_is_a_new_vintage_and_both_are_kept(tmp_path: Path) -> None:
+    first = land("tic_mfh", "mfhhis01.txt", fetched(b"release one"), tmp_path)
+    second = land("tic_mfh", "mfhhis01.txt", fetched(b"release two"), tmp_path)
+
+    assert second.is_new
+    assert second.sha256 != first.sha256
+    assert first.path.read_bytes() == b"release one"
+    assert len(list((tmp_path / "tic_mfh").iterdir())) == 2

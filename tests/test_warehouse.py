@@ -1,0 +1,131 @@
+"""Warehouse build and publication, without Airflow: dbt into a new file, audit, swap."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from treasury_warehouse import warehouse
+from treasury_warehouse.config import Settings
+from treasury_warehouse.pipeline import ingest
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fixture_mirror: Path) -> Settings:
+    base = Settings.from_env()
+    return dataclasses.replace(
+        base,
+        data_dir=tmp_path / "data",
+        warehouse_path=tmp_path / "data" / "warehouse.duckdb",
+        source_mirror=str(fixture_mirror),
+        keep_builds=2,
+    )
+
+
+@pytest.fixture
+def ingested(settings: Settings) -> Settings:
+    ingest("tic_mfh", settings)
+    return settings
+
+
+def build_and_publish(settings: Settings) -> Path:
+    build_path = warehouse.build(settings)
+    warehouse.audit(build_path)
+    warehouse.publish(settings, build_path)
+    return build_path
+
+
+def mart_value(path: Path, holder: str, month: str) -> float:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "select holdings_usd_bn from marts.fct_treasury_holdings_monthly"
+            " where holder_name = ? and period_month = ?",
+            [holder, month],
+        ).fetchone()[0]
+
+
+def test_build_publishes_an_audited_standalone_file(ingested: Settings) -> None:
+    build_path = build_and_publish(ingested)
+
+    assert os.path.samefile(build_path, ingested.warehouse_path)
+    assert mart_value(ingested.warehouse_path, "Japan", "2011-06-01") == 881.5  # primary series only
+    marts = warehouse.audit(ingested.warehouse_path)
+    assert marts[0].latest_month == "2012-12-01"
+    # The file stands alone: no view reads the Parquet area.
+    for parquet in ingested.published_dir.rglob("*.parquet"):
+        parquet.unlink()
+    assert mart_value(ingested.warehouse_path, "China, Mainland", "2012-12-01") == 1202.5
+
+
+def test_failed_build_leaves_the_published_warehouse(ingested: Settings) -> None:
+    first = build_and_publish(ingested)
+    for parquet in ingested.published_dir.rglob("*.parquet"):
+        parquet.unlink()  # nothing for dbt to read: the build must fail
+
+    with pytest.raises(warehouse.BuildFailed, match="dbt build"):
+        warehouse.build(ingested)
+
+    assert os.path.samefile(first, ingested.warehouse_path)
+    assert warehouse.builds(ingested) == [first]
+
+
+def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
+    first = build_and_publish(ingested)
+    second = build_and_publish(ingested)
+    third = build_and_publish(ingested)
+
+    assert warehouse.builds(ingested) == [second, third]  # keep_builds=2
+    assert warehouse.rollback(ingested) == second
+    assert warehouse.published_build(ingested) == second
+    assert not first.exists()
+    with pytest.raises(warehouse.BuildFailed, match="no earlier build"):
+        warehouse.rollback(ingested)
+
+
+def test_reader_in_another_process_neither_blocks_nor_sees_half_a_build(ingested: Settings) -> None:
+    build_and_publish(ingested)
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import sys, time, duckdb
+                con = duckdb.connect({str(ingested.warehouse_path)!r}, read_only=True)
+                print("connected", flush=True)
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    n = con.execute("select count(*) from marts.fct_treasury_holdings_monthly").fetchone()[0]
+                    assert n > 0
+                    if sys.stdin.readline().strip() == "stop":
+                        break
+                print("reads ok", flush=True)
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "connected"
+        started = time.monotonic()
+        new_build = build_and_publish(ingested)  # runs while the reader holds the file open
+        reader.stdin.write("go\n")
+        reader.stdin.flush()
+        assert os.path.samefile(new_build, ingested.warehouse_path)
+        assert time.monotonic() - started < 120
+        reader.stdin.write("stop\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "reads ok"
+        assert reader.wait(timeout=30) == 0
+    finally:
+        reader.kill()
