@@ -1,0 +1,59 @@
+"""No Docker engine runs here, so the compose file is checked as data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
+
+
+def test_services_of_a_celery_deployment() -> None:
+    services = compose()["services"]
+
+    assert {
+        "postgres",
+        "redis",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+        "airflow-init",
+    } <= set(services)
+    assert services["airflow-apiserver"]["command"] == "api-server"
+    assert services["airflow-worker"]["command"] == "celery worker"
+    # A worker must be scalable: no fixed container name or host port.
+    assert "container_name" not in services["airflow-worker"]
+    assert "ports" not in services["airflow-worker"]
+
+
+def test_every_airflow_service_uses_celery_mounts_the_project_and_the_data_volume() -> None:
+    spec = compose()
+    for name, service in spec["services"].items():
+        if not name.startswith("airflow-"):
+            continue
+        env = service["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql"), name
+        mounts = {m.split(":")[1]: m.split(":")[0] for m in service["volumes"]}
+        assert mounts["/opt/airflow/dags"] == "./dags", name
+        assert mounts["/opt/airflow/include"] == "./include", name
+        assert mounts["/opt/airflow/dbt_project"] == "./dbt_project", name
+        assert mounts["/opt/airflow/data"] == "warehouse-data", name
+        assert service["env_file"] == [".env"], name
+    assert "warehouse-data" in spec["volumes"]
+
+
+def test_no_default_secrets_in_the_file() -> None:
+    text = (ROOT / "docker-compose.yaml").read_text()
+
+    assert "airflow:airflow@" not in text
+    assert "_AIRFLOW_WWW_USER_PASSWORD" not in text
+    assert "${POSTGRES_PASSWORD:?" in text
+    assert "AIRFLOW_ADMIN_PASSWORD:?" in text
