@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import dag, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from treasury_warehouse.orchestration import DEFAULT_ARGS, source_asset
 from treasury_warehouse.sources import SOURCES, Source
@@ -34,9 +34,13 @@ def build_ingest_dag(source: Source):
         @task
         def fetch_and_land() -> dict:
             from treasury_warehouse.config import Settings
+            from treasury_warehouse.errors import SourceNotConfigured
             from treasury_warehouse.pipeline import fetch_and_land
 
-            return fetch_and_land(source.name, Settings.from_env())
+            try:
+                return fetch_and_land(source.name, Settings.from_env())
+            except SourceNotConfigured as exc:
+                raise AirflowSkipException(str(exc)) from exc
 
         @task(retries=0)
         def parse(landed: dict) -> dict:

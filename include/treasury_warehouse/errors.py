@@ -24,3 +24,7 @@ class ParseError(PipelineError):
 
 class ValidationFailed(PipelineError):
     """The parsed table did not pass its expectation suite (the gate)."""
+
+
+class SourceNotConfigured(PipelineError):
+    """The source has no keyless public URL and no mirror (or key) was configured."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from treasury_warehouse.config import Settings
+from treasury_warehouse.errors import SourceNotConfigured
 from treasury_warehouse.fetch import fetch, source_url
 from treasury_warehouse.landing import land, read_manifest
 from treasury_warehouse.quality import run_gate
@@ -25,9 +26,17 @@ log = logging.getLogger(__name__)
 
 def fetch_and_land(name: str, settings: Settings) -> dict[str, object]:
     source = get_source(name)
-    url = source_url(source.url, source.publisher, source.file_name, settings.source_mirror)
+    if source.url is None and not settings.source_mirror:
+        raise SourceNotConfigured(
+            name,
+            source.file_name,
+            "public_url",
+            "the publisher offers no keyless download URL; set SOURCE_MIRROR to a folder or URL holding "
+            f"{source.publisher}/{source.file_name}",
+        )
+    url = source_url(source.url or "", source.publisher, source.file_name, settings.source_mirror)
     log.info("fetching %s from %s", name, url)
-    landed = land(name, source.file_name, fetch(url, name), settings.raw_dir)
+    landed = land(name, Path(source.file_name).name, fetch(url, name), settings.raw_dir)
     log.info(
         "landed %s (%d bytes, sha256 %s, new vintage: %s) at %s",
         name,
@@ -37,6 +46,13 @@ def fetch_and_land(name: str, settings: Settings) -> dict[str, object]:
         landed.path,
     )
     return landed.as_xcom()
+
+
+def landed_vintage(manifest: dict[str, object]) -> pd.Timestamp:
+    headers = manifest.get("http_headers") or {}
+    modified = headers.get("Last-Modified") if isinstance(headers, dict) else None
+    stamp = pd.Timestamp(str(modified)) if modified else pd.Timestamp(str(manifest["fetched_at"]))
+    return pd.Timestamp(stamp.date())
 
 
 def _candidate_path(settings: Settings, name: str, sha256: str) -> Path:
@@ -60,9 +76,13 @@ def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, o
     path = Path(landed_path)
     sha256 = path.parent.name
     frame = source.parse(path.read_bytes(), f"{path.name} (sha256 {sha256[:12]})")
+    if "vintage" not in frame.columns:
+        # The file carries no release date: its vintage is when the publisher last
+        # changed it (Last-Modified) or, failing that, when it was landed.
+        frame["vintage"] = landed_vintage(read_manifest(path))
     candidate = _candidate_path(settings, name, sha256)
     write_parquet_atomic(frame, candidate)
-    vintage = pd.Timestamp(frame[source.vintage_column].max()).date().isoformat()
+    vintage = pd.Timestamp(frame["vintage"].max()).date().isoformat()
     log.info("parsed %s: %d rows, vintage %s -> %s", name, len(frame), vintage, candidate)
     return {
         "candidate": str(candidate),

@@ -107,14 +107,15 @@ def run_gate(source: str, file: str, checks: list[Check], project_dir: Path) -> 
             datasource.delete_asset(check.table)
         asset = datasource.add_dataframe_asset(name=check.table)
         batch_definition = asset.add_batch_definition_whole_dataframe(name="whole_table")
-        suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=check.expectations))
-        validation = context.validation_definitions.add_or_update(
+        _forget(context, name)
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=check.expectations))
+        validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
         )
         result_format: dict[str, Any] = {"result_format": "COMPLETE"}
         if check.index_columns:
             result_format["unexpected_index_column_names"] = check.index_columns
-        checkpoint = context.checkpoints.add_or_update(
+        checkpoint = context.checkpoints.add(
             gx.Checkpoint(
                 name=name,
                 validation_definitions=[validation],
@@ -141,6 +142,14 @@ def run_gate(source: str, file: str, checks: list[Check], project_dir: Path) -> 
         data_docs,
     )
     return outcome
+
+
+def _forget(context: Any, name: str) -> None:
+    """Drop the stored checkpoint, validation definition and suite of a previous run, so
+    what runs is exactly the suite in code, whatever an earlier version stored."""
+    for store in (context.checkpoints, context.validation_definitions, context.suites):
+        if any(item.name == name for item in store.all()):
+            store.delete(name=name)
 
 
 def _failure(check: Check, result: Any) -> Failure:

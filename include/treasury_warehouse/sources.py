@@ -25,13 +25,18 @@ class Source:
     name: str
     title: str
     publisher: str  # folder of a mirror laid out like the publishers: tic/, niip/, unvotes/, gold/
-    file_name: str
-    url: str
+    file_name: str  # the file's name (and sub-folder) under that folder
+    url: str | None  # keyless public URL; None where the publisher offers none (mirror only)
     schedule: str  # cron, UTC
     parser: str  # "module:function" taking (bytes, file name) -> DataFrame
     suite: str  # "module:function" taking the parsed DataFrame -> list[Check]
+    dbt_source: str  # "<dbt source>.<table>" the staging model reads
     staging_model: str
-    vintage_column: str = "vintage"
+
+    @property
+    def dbt_selector(self) -> str:
+        """dbt selection of everything built on this source."""
+        return f"source:{self.dbt_source}+"
 
     @property
     def asset_uri(self) -> str:
@@ -49,6 +54,15 @@ def _load(target: str) -> Callable:
     return getattr(importlib.import_module(module), attribute)
 
 
+TIC_DOCUMENTS = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents"
+FRED_CSV = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
+P = "treasury_warehouse.parsers"
+Q = "treasury_warehouse.suites"
+# Publishers release mid-month (TIC around the 15th-18th at 16:00 ET, BEA quarterly, the
+# others irregularly); a nightly check lands nothing when the bytes are unchanged.
+NIGHTLY = "30 3 * * *"
+WEEKLY = "30 4 * * 1"
+
 SOURCES: dict[str, Source] = {
     source.name: source
     for source in [
@@ -57,12 +71,156 @@ SOURCES: dict[str, Source] = {
             title="TIC major foreign holders of Treasury securities (history)",
             publisher="tic",
             file_name="mfhhis01.txt",
-            url="https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/mfhhis01.txt",
-            # Released mid-month around the 15th-18th at 16:00 ET; checked nightly.
-            schedule="30 3 * * *",
-            parser="treasury_warehouse.parsers.tic_mfh:parse",
-            suite="treasury_warehouse.suites.tic_mfh:checks",
+            url=f"{TIC_DOCUMENTS}/mfhhis01.txt",
+            schedule=NIGHTLY,
+            parser=f"{P}.tic_mfh:parse",
+            suite=f"{Q}.tic_mfh:checks",
+            dbt_source="tic.major_foreign_holders",
             staging_model="stg_tic__major_foreign_holders",
+        ),
+        Source(
+            name="tic_slt",
+            title="TIC SLT Table 1: long-term securities held by foreign residents",
+            publisher="tic",
+            file_name="slt_table1.txt",
+            url=f"{TIC_DOCUMENTS}/slt_table1.txt",
+            schedule=NIGHTLY,
+            parser=f"{P}.tic_slt:parse",
+            suite=f"{Q}.tic_slt:checks",
+            dbt_source="tic.slt_table1",
+            staging_model="stg_tic__slt_holdings",
+        ),
+        Source(
+            name="tic_shl",
+            title="TIC annual survey: foreign holdings of US securities",
+            publisher="tic",
+            file_name="shlhistdat.txt",
+            url=f"{TIC_DOCUMENTS}/shlhistdat.txt",
+            schedule=WEEKLY,
+            parser=f"{P}.tic_shl:parse",
+            suite=f"{Q}.tic_shl:checks",
+            dbt_source="tic.annual_survey",
+            staging_model="stg_tic__annual_survey_holdings",
+        ),
+        Source(
+            name="bea_iip_table",
+            title="BEA Table 1.2, US net international investment position (download)",
+            publisher="niip",
+            file_name="bea_iip_table1.2_annual_release_2023-06-28.csv",
+            url=None,
+            schedule=WEEKLY,
+            parser=f"{P}.bea_iip:parse",
+            suite=f"{Q}.bea_iip:checks",
+            dbt_source="bea.iip_table",
+            staging_model="stg_bea__iip_table",
+        ),
+        Source(
+            name="fred_iipusnetiq",
+            title="FRED IIPUSNETIQ, US net international investment position",
+            publisher="niip",
+            file_name="IIPUSNETIQ.csv",
+            url=f"{FRED_CSV}IIPUSNETIQ",
+            schedule=NIGHTLY,
+            parser=f"{P}.fred:parse",
+            suite=f"{Q}.fred:checks",
+            dbt_source="fred.series",
+            staging_model="stg_fred__series",
+        ),
+        Source(
+            name="fred_fdhbfin",
+            title="FRED FDHBFIN, federal debt held by foreign and international investors",
+            publisher="niip",
+            file_name="FDHBFIN.csv",
+            url=f"{FRED_CSV}FDHBFIN",
+            schedule=NIGHTLY,
+            parser=f"{P}.fred:parse",
+            suite=f"{Q}.fred:checks",
+            dbt_source="fred.series",
+            staging_model="stg_fred__series",
+        ),
+        Source(
+            name="un_roll_calls",
+            title="UN General Assembly roll calls (unvotes layout)",
+            publisher="unvotes",
+            file_name="derived_csv/un_roll_calls.csv.gz",
+            url=None,
+            schedule=WEEKLY,
+            parser=f"{P}.unvotes:parse_roll_calls",
+            suite=f"{Q}.unvotes:checks_roll_calls",
+            dbt_source="unvotes.roll_calls",
+            staging_model="stg_unvotes__roll_calls",
+        ),
+        Source(
+            name="un_votes",
+            title="UN General Assembly votes by country (unvotes layout)",
+            publisher="unvotes",
+            file_name="derived_csv/un_votes.csv.gz",
+            url=None,
+            schedule=WEEKLY,
+            parser=f"{P}.unvotes:parse_votes",
+            suite=f"{Q}.unvotes:checks_votes",
+            dbt_source="unvotes.votes",
+            staging_model="stg_unvotes__votes",
+        ),
+        Source(
+            name="un_votes_voeten",
+            title="UN General Assembly votes (Voeten layout, COW codes)",
+            publisher="unvotes",
+            file_name="derived_csv/UNVotesPublished_x.csv.gz",
+            url=None,
+            schedule=WEEKLY,
+            parser=f"{P}.unvotes:parse_voeten_votes",
+            suite=f"{Q}.unvotes:checks_voeten_votes",
+            dbt_source="voeten.votes",
+            staging_model="stg_voeten__votes",
+        ),
+        Source(
+            name="un_ideal_points",
+            title="UN General Assembly ideal points (Bailey, Strezhnev and Voeten)",
+            publisher="unvotes",
+            file_name="voeten_ideal_points/IdealpointsJuly2025.dta",
+            url=None,
+            schedule=WEEKLY,
+            parser=f"{P}.unvotes:parse_ideal_points",
+            suite=f"{Q}.unvotes:checks_ideal_points",
+            dbt_source="voeten.ideal_points",
+            staging_model="stg_voeten__ideal_points",
+        ),
+        Source(
+            name="wb_reserves",
+            title="World Bank total reserves including gold (FI.RES.TOTL.CD)",
+            publisher="gold",
+            file_name="API_FI.RES.TOTL.CD_DS2_en_csv_v2_2475.csv",
+            url="https://api.worldbank.org/v2/en/indicator/FI.RES.TOTL.CD?downloadformat=csv",
+            schedule=WEEKLY,
+            parser=f"{P}.gold:parse_wb_indicator",
+            suite=f"{Q}.gold:checks_wb_indicator",
+            dbt_source="worldbank.total_reserves",
+            staging_model="stg_worldbank__total_reserves",
+        ),
+        Source(
+            name="imf_gold",
+            title="IMF IFS official gold reserves, fine troy ounces (CSV extract)",
+            publisher="gold",
+            file_name="imf_ifs_gold_reserves_quarterly_fine_troy_oz_1950Q1-2019Q3.csv",
+            url=None,
+            schedule=WEEKLY,
+            parser=f"{P}.gold:parse_imf_gold",
+            suite=f"{Q}.gold:checks_imf_gold",
+            dbt_source="imf.gold_reserves",
+            staging_model="stg_imf__gold_reserves",
+        ),
+        Source(
+            name="wgc_gold_changes",
+            title="World Gold Council changes in central-bank gold (tonnes)",
+            publisher="gold",
+            file_name="Changes_latest_as_of_Sep2024_IFS.xlsx",
+            url=None,
+            schedule=WEEKLY,
+            parser=f"{P}.gold:parse_wgc_changes",
+            suite=f"{Q}.gold:checks_wgc_changes",
+            dbt_source="wgc.gold_changes",
+            staging_model="stg_wgc__gold_changes",
         ),
     ]
 }

@@ -24,7 +24,7 @@ from treasury_warehouse.errors import PipelineError
 log = logging.getLogger(__name__)
 
 BUILD_PREFIX = "warehouse-"
-MARTS = ("fct_treasury_holdings_monthly",)
+MARTS_SCHEMA = "marts"
 
 
 class BuildFailed(PipelineError):
@@ -79,33 +79,64 @@ def run_dbt(settings: Settings, build_path: Path, *args: str) -> None:
         )
 
 
+def unpublished_selectors(settings: Settings) -> list[str]:
+    """dbt selections of the models whose source has nothing published yet."""
+    from treasury_warehouse.sources import SOURCES
+
+    published_sources = set()
+    for source in SOURCES.values():
+        if any((settings.published_dir / source.name).glob("*.parquet")):
+            published_sources.add(source.dbt_source)
+    return sorted({s.dbt_selector for s in SOURCES.values() if s.dbt_source not in published_sources})
+
+
 def build(settings: Settings) -> Path:
-    """dbt build (models and every test) into a new file; return its path."""
+    """dbt build (models and every test) into a new file; return its path.
+
+    Models on a source that has never been published are left out (and said so), so
+    one new or failing source does not hold back the rest of the warehouse."""
     build_path = new_build_path(settings)
+    excluded = unpublished_selectors(settings)
+    if excluded:
+        log.warning("not built, nothing published yet: %s", ", ".join(excluded))
     try:
-        run_dbt(settings, build_path, "build")
+        run_dbt(settings, build_path, "build", *(["--exclude", *excluded] if excluded else []))
     except BuildFailed:
         build_path.unlink(missing_ok=True)
         raise
     return build_path
 
 
-def audit(build_path: Path, marts: tuple[str, ...] = MARTS) -> list[MartSummary]:
-    """Check in a read-only connection that every mart exists and holds rows."""
+def audit(build_path: Path) -> list[MartSummary]:
+    """Check in a read-only connection that the build has marts and none is empty."""
     import duckdb
 
-    summaries = []
     with duckdb.connect(str(build_path), read_only=True) as con:
+        marts = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by table_name",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        if not marts:
+            raise BuildFailed("warehouse", build_path.name, "marts_exist", f"no tables in schema {MARTS_SCHEMA}")
+        summaries = []
         for mart in marts:
-            try:
-                rows, latest = con.execute(
-                    f"select count(*), max(period_month) from marts.{mart}"  # noqa: S608 - fixed names
-                ).fetchone()
-            except duckdb.Error as exc:
-                raise BuildFailed("warehouse", build_path.name, "mart_exists", f"{mart}: {exc}") from exc
+            columns = {
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                    [MARTS_SCHEMA, mart],
+                ).fetchall()
+            }
+            latest = "max(period_month)" if "period_month" in columns else "null"
+            # Names come from the catalogue, not from input.
+            query = f'select count(*), {latest} from {MARTS_SCHEMA}."{mart}"'  # noqa: S608
+            rows, latest_month = con.execute(query).fetchone()
             if not rows:
-                raise BuildFailed("warehouse", build_path.name, "mart_not_empty", f"{mart} has no rows")
-            summaries.append(MartSummary(mart, int(rows), latest.isoformat() if latest else None))
+                raise BuildFailed("warehouse", build_path.name, "mart_not_empty", f"{MARTS_SCHEMA}.{mart} has no rows")
+            summaries.append(MartSummary(mart, int(rows), latest_month.isoformat() if latest_month else None))
     return summaries
 
 
@@ -159,5 +190,7 @@ def rollback(settings: Settings) -> Path:
 
 def summary_line(settings: Settings) -> str:
     marts = audit(settings.warehouse_path)
-    parts = ", ".join(f"{m.name}: {m.rows:,} rows, latest month {m.latest_month}" for m in marts)
+    parts = ", ".join(
+        f"{m.name}: {m.rows:,} rows" + (f", latest month {m.latest_month}" if m.latest_month else "") for m in marts
+    )
     return f"{settings.warehouse_path} -- {parts}"

@@ -71,7 +71,7 @@ def test_missing_month_fails(parsed: pd.DataFrame, tmp_path: Path) -> None:
     frame = parsed[parsed["period_month"] != pd.Timestamp("2012-04-01")]
 
     rows = failed(gate(frame, tmp_path))["months.expect_column_values_to_be_between"]
-    assert rows == [{"months_since_previous": 2, "period_month": "2012-05-01"}]
+    assert rows == [{"months_since_previous": 2, "period": "2012-05-01"}]
 
 
 def test_missing_anchor_holder_and_renamed_column_fail(parsed: pd.DataFrame, tmp_path: Path) -> None:

@@ -1,0 +1,123 @@
+"""Parser for BEA international investment position tables as downloaded from BEA's
+interactive tables (Table 1.2, "U.S. Net International Investment Position at the End of
+the Period, Expanded Detail"), in $mn.
+
+Layout: title lines and a "Release Date:" line, the header ``Line,Type of investment,<periods>``
+(years ``2022`` or quarters ``2022 Q4``/``2022Q4``), one row per table line with labels indented by
+leading spaces to show the hierarchy, unnumbered section rows, ``n.a.`` (not available) and
+``.....`` (not applicable), and a ``Legend/Footnotes`` block.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime
+
+import pandas as pd
+
+from treasury_warehouse.errors import ParseError
+from treasury_warehouse.parsers.common import decode_text
+
+SOURCE = "bea_iip"
+NOT_AVAILABLE = {"n.a.", "(D)", "---", ""}
+NOT_APPLICABLE = "....."
+QUARTER_RE = re.compile(r"^(\d{4})\s*Q([1-4])$")
+YEAR_RE = re.compile(r"^\d{4}$")
+UNIT_RE = re.compile(r"\[?millions of (?:us |u\.s\. )?dollars\]?", re.IGNORECASE)
+COLUMNS = [
+    "table_line",
+    "line_label",
+    "indent_level",
+    "position",
+    "period_end",
+    "frequency",
+    "value_usd_mn",
+    "is_not_available",
+    "vintage",
+]
+
+
+def _period_end(text: str) -> tuple[date, str] | None:
+    text = text.strip()
+    if YEAR_RE.match(text):
+        return date(int(text), 12, 31), "annual"
+    match = QUARTER_RE.match(text)
+    if match:
+        year, quarter = int(match.group(1)), int(match.group(2))
+        end = pd.Timestamp(year=year, month=quarter * 3, day=1) + pd.offsets.MonthEnd(0)
+        return end.date(), "quarterly"
+    return None
+
+
+def _release_date(lines: list[str], file: str) -> date:
+    for line in lines[:8]:
+        match = re.search(r"Release Date:\s*(\w+ \d{1,2}, \d{4})", line)
+        if match:
+            return datetime.strptime(match.group(1), "%B %d, %Y").date()
+    raise ParseError(SOURCE, file, "release_line", "no 'Release Date: <Month d, yyyy>' line above the header")
+
+
+def parse(content: bytes, file: str = "table1.2.csv") -> pd.DataFrame:
+    text = decode_text(content, SOURCE, file)
+    lines = text.splitlines()
+    if "international investment position" not in " ".join(lines[:3]).lower():
+        raise ParseError(SOURCE, file, "title", "the title does not name an international investment position table")
+    vintage = _release_date(lines, file)
+    header_at = next((i for i, line in enumerate(lines) if line.startswith("Line,")), None)
+    if header_at is None:
+        raise ParseError(SOURCE, file, "header", "no header row starting 'Line,Type of investment'")
+    rows = list(csv.reader(io.StringIO("\n".join(lines[header_at:]))))
+    header = rows[0]
+    periods = {i: _period_end(h) for i, h in enumerate(header) if i >= 2 and h.strip()}
+    bad = [header[i] for i, p in periods.items() if p is None]
+    if bad or not periods:
+        raise ParseError(SOURCE, f"{file} line {header_at + 1}", "periods", f"unrecognised period columns {bad[:5]}")
+    units_note = " ".join(lines[: header_at + 1]) + " ".join(lines[-20:])
+    if UNIT_RE.search(units_note) is None and "Legend/Footnotes" not in text:
+        raise ParseError(SOURCE, file, "units", "neither a 'millions of dollars' note nor the BEA legend was found")
+    records = []
+    position = "net"
+    for offset, row in enumerate(rows[1:], start=header_at + 2):
+        if not row or not "".join(row).strip():
+            continue
+        if row[0].startswith("Legend"):
+            break
+        label_raw = row[1] if len(row) > 1 else ""
+        label = label_raw.strip()
+        if not row[0].strip():
+            continue  # unnumbered section row, e.g. "By functional category:"
+        if not row[0].strip().isdigit():
+            raise ParseError(
+                SOURCE, f"{file} line {offset}", "line_number", f"expected a table line number: {row[0]!r}"
+            )
+        lowered = label.lower()
+        if lowered.startswith("u.s. assets"):
+            position = "assets"
+        elif lowered.startswith("u.s. liabilities"):
+            position = "liabilities"
+        indent = (len(label_raw) - len(label_raw.lstrip(" "))) // 2
+        for i, (period_end, frequency) in periods.items():
+            cell = row[i].strip() if i < len(row) else ""
+            if cell == NOT_APPLICABLE:
+                continue
+            missing = cell in NOT_AVAILABLE
+            value = None
+            if not missing:
+                try:
+                    value = float(cell.replace(",", ""))
+                except ValueError:
+                    raise ParseError(
+                        SOURCE, f"{file} line {offset}", "numeric_cell", f"{header[i]}: expected a number, {cell!r}"
+                    ) from None
+            records.append((int(row[0]), label, indent, position, period_end, frequency, value, missing, vintage))
+    if not records:
+        raise ParseError(SOURCE, file, "rows", "no numbered table lines below the header")
+    if "Legend/Footnotes" not in text:
+        raise ParseError(SOURCE, file, "footer", "no 'Legend/Footnotes' block: the file is truncated")
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+    frame["period_end"] = pd.to_datetime(frame["period_end"])
+    frame["vintage"] = pd.to_datetime(frame["vintage"])
+    frame["value_usd_mn"] = frame["value_usd_mn"].astype("float64")
+    return frame

@@ -1,0 +1,31 @@
+"""Checks every parser makes before reading a publisher's file."""
+
+from __future__ import annotations
+
+from treasury_warehouse.errors import ParseError
+
+HTML_MARKERS = ("<!doctype html", "<html", "<head", "<body")
+
+
+def decode_text(content: bytes, source: str, file: str, encoding: str = "utf-8-sig") -> str:
+    """Text of a publisher file; refuse empty files, HTML pages and undecodable bytes."""
+    if not content.strip():
+        raise ParseError(source, file, "not_empty", "the file is empty")
+    head = content[:4096].decode("latin-1").lower()
+    if any(marker in head for marker in HTML_MARKERS):
+        raise ParseError(source, file, "not_html", "the file is an HTML page (an error or login page?), not data")
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError(source, file, "encoding", f"expected {encoding} text; byte {exc.start} is not") from None
+
+
+def require_binary(content: bytes, source: str, file: str, magic: bytes, kind: str) -> None:
+    """Refuse an HTML page or a truncated download in place of a binary file."""
+    if not content:
+        raise ParseError(source, file, "not_empty", "the file is empty")
+    if not content.startswith(magic):
+        head = content[:4096].decode("latin-1").lower()
+        if any(marker in head for marker in HTML_MARKERS):
+            raise ParseError(source, file, "not_html", f"the file is an HTML page, not {kind}")
+        raise ParseError(source, file, "file_signature", f"the file does not start like {kind}")

@@ -1,0 +1,233 @@
+"""Parsers for UN General Assembly roll-call votes and ideal points.
+
+Layouts read:
+- ``unvotes`` (the R package's tables as CSV, optionally gzipped): ``un_roll_calls``
+  (rcid, session, importantvote, date, unres, amend, para, short, descr) and ``un_votes``
+  (rcid, country, country_code = ISO2, vote = yes/abstain/no).
+- Voeten (Harvard Dataverse, ``UNVotes*``): one row per roll call and country with COW
+  ``ccode``, ``vote`` 1=yes, 2=abstain, 3=no, 8=absent, 9=not a member, and the roll
+  call's session, date, resolution and important-vote flag.
+- UN Digital Library voting CSV: ``undl_id, ms_code (ISO3), ms_name, ms_vote`` with
+  Y/N/A/X (X = did not vote), ``date, session, resolution`` and related columns.
+- Bailey-Strezhnev-Voeten ideal points (``Idealpoints*.dta``/``.csv``/``.tab``).
+
+Every vote table comes out in one shape: roll call id, country name and code (with
+the code system), the vote as yes/abstain/no/absent/non_member, and its Voeten code.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pandas as pd
+
+from treasury_warehouse.errors import ParseError
+from treasury_warehouse.parsers.common import decode_text
+
+GZIP_MAGIC = b"\x1f\x8b"
+STATA_MAGICS = (b"<stata_dta>", b"\x72", b"\x73", b"\x71")  # 117+ XML-ish header, or 113-115 binary
+VOTE_CODES = {"yes": 1, "abstain": 2, "no": 3, "absent": 8, "non_member": 9}
+VOETEN_VOTES = {1: "yes", 2: "abstain", 3: "no", 8: "absent", 9: "non_member"}
+UNDL_VOTES = {"Y": "yes", "A": "abstain", "N": "no", "X": "absent", "": "absent"}
+VOTE_COLUMNS = ["rcid", "country_name", "country_code", "code_system", "vote", "vote_code"]
+ROLL_CALL_COLUMNS = [
+    "rcid",
+    "session",
+    "vote_date",
+    "resolution",
+    "is_amendment",
+    "is_paragraph",
+    "is_important_vote",
+    "short_title",
+    "description",
+]
+
+
+def _text(content: bytes, source: str, file: str) -> str:
+    if content[:2] == GZIP_MAGIC:
+        try:
+            content = gzip.decompress(content)
+        except (OSError, EOFError) as exc:
+            raise ParseError(source, file, "gzip", f"the gzip stream is truncated or corrupt: {exc}") from None
+    return decode_text(content, source, file)
+
+
+def _csv(content: bytes, source: str, file: str, required: list[str]) -> pd.DataFrame:
+    text = _text(content, source, file)
+    sep = "\t" if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else ","
+    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ParseError(source, f"{file} line 1", "columns", f"missing {missing}; found {list(frame.columns)[:12]}")
+    return frame
+
+
+def _integers(series: pd.Series, source: str, file: str, column: str) -> pd.Series:
+    values = pd.to_numeric(series.str.strip(), errors="coerce")
+    bad = values.isna() | (values % 1 != 0)
+    if bad.any():
+        first = int(bad.to_numpy().nonzero()[0][0])
+        raise ParseError(
+            source, f"{file} line {first + 2}", "integer", f"{column}: expected an integer: {series.iloc[first]!r}"
+        )
+    return values.astype("int64")
+
+
+def _dates(series: pd.Series, source: str, file: str, *, allow_blank: bool = False) -> pd.Series:
+    text = series.str.strip()
+    dates = pd.to_datetime(text.replace("", None), format="mixed", errors="coerce")
+    bad = dates.isna() & ~(allow_blank & (text == ""))
+    if bad.any():
+        first = int(bad.to_numpy().nonzero()[0][0])
+        raise ParseError(source, f"{file} line {first + 2}", "date", f"unreadable date {series.iloc[first]!r}")
+    return dates
+
+
+def _flag(series: pd.Series) -> pd.Series:
+    return series.str.strip().isin(["1", "TRUE", "True", "true"])
+
+
+def parse_roll_calls(content: bytes, file: str = "un_roll_calls.csv") -> pd.DataFrame:
+    source = "un_roll_calls"
+    frame = _csv(
+        content, source, file, ["rcid", "session", "importantvote", "date", "unres", "amend", "para", "short", "descr"]
+    )
+    dates = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        first = int(dates.isna().to_numpy().nonzero()[0][0])
+        raise ParseError(source, f"{file} line {first + 2}", "date", f"expected YYYY-MM-DD: {frame['date'][first]!r}")
+    return pd.DataFrame(
+        {
+            "rcid": _integers(frame["rcid"], source, file, "rcid").astype(str),
+            "session": _integers(frame["session"], source, file, "session"),
+            "vote_date": dates,
+            "resolution": frame["unres"].str.strip().replace("", None),
+            "is_amendment": _flag(frame["amend"]),
+            "is_paragraph": _flag(frame["para"]),
+            "is_important_vote": _flag(frame["importantvote"]),
+            "short_title": frame["short"].str.strip(),
+            "description": frame["descr"].str.strip(),
+        }
+    )
+
+
+def parse_votes(content: bytes, file: str = "un_votes.csv") -> pd.DataFrame:
+    """The unvotes layout: ISO2 codes and yes/abstain/no."""
+    source = "un_votes"
+    frame = _csv(content, source, file, ["rcid", "country", "country_code", "vote"])
+    votes = frame["vote"].str.strip().str.lower()
+    unknown = sorted(set(votes) - {"yes", "abstain", "no"})
+    if unknown:
+        raise ParseError(source, file, "vote_values", f"expected yes/abstain/no, found {unknown[:5]}")
+    return pd.DataFrame(
+        {
+            "rcid": _integers(frame["rcid"], source, file, "rcid").astype(str),
+            "country_name": frame["country"].str.strip(),
+            "country_code": frame["country_code"].str.strip().replace("", None),
+            "code_system": "iso2",
+            "vote": votes,
+            "vote_code": votes.map(VOTE_CODES).astype("int64"),
+        }
+    )
+
+
+def parse_voeten_votes(content: bytes, file: str = "UNVotes.csv") -> pd.DataFrame:
+    """Voeten's layout: COW codes, vote codes 1/2/3/8/9, roll-call fields on every row."""
+    source = "un_votes_voeten"
+    frame = _csv(content, source, file, ["rcid", "session", "vote", "ccode", "importantvote", "date", "unres"])
+    codes = _integers(frame["vote"], source, file, "vote")
+    unknown = sorted(set(codes) - set(VOETEN_VOTES))
+    if unknown:
+        raise ParseError(source, file, "vote_values", f"expected vote codes 1, 2, 3, 8, 9, found {unknown[:5]}")
+    dates = _dates(frame["date"], source, file, allow_blank=True)
+    years = _integers(frame["year"], source, file, "year") if "year" in frame.columns else dates.dt.year.astype("Int64")
+    return pd.DataFrame(
+        {
+            "rcid": _integers(frame["rcid"], source, file, "rcid").astype(str),
+            "country_name": None,
+            "country_code": _integers(frame["ccode"], source, file, "ccode").astype(str),
+            "code_system": "cow",
+            "vote": codes.map(VOETEN_VOTES),
+            "vote_code": codes,
+            "session": _integers(frame["session"], source, file, "session"),
+            # One roll call (rcid 4592, 2004) is published without date or resolution.
+            "vote_date": dates,
+            "vote_year": years,
+            "resolution": frame["unres"].str.strip().replace("", None),
+            "is_important_vote": _flag(frame["importantvote"]),
+        }
+    )
+
+
+def parse_undl_votes(content: bytes, file: str = "ga_voting.csv") -> pd.DataFrame:
+    """The UN Digital Library voting CSV: ISO3 member codes and Y/N/A/X."""
+    source = "un_votes_undl"
+    frame = _csv(content, source, file, ["undl_id", "ms_code", "ms_name", "ms_vote", "date", "session", "resolution"])
+    raw = frame["ms_vote"].str.strip().str.upper()
+    unknown = sorted(set(raw) - set(UNDL_VOTES))
+    if unknown:
+        raise ParseError(source, file, "vote_values", f"expected Y, N, A, X or blank, found {unknown[:5]}")
+    votes = raw.map(UNDL_VOTES)
+    dates = _dates(frame["date"], source, file)
+    return pd.DataFrame(
+        {
+            "rcid": frame["undl_id"].str.strip(),
+            "country_name": frame["ms_name"].str.strip(),
+            "country_code": frame["ms_code"].str.strip(),
+            "code_system": "iso3",
+            "vote": votes,
+            "vote_code": votes.map(VOTE_CODES).astype("int64"),
+            "session": _integers(frame["session"], source, file, "session"),
+            "vote_date": dates,
+            "vote_year": dates.dt.year.astype("int64"),
+            "resolution": frame["resolution"].str.strip().replace("", None),
+            "is_important_vote": False,
+        }
+    )
+
+
+IDEAL_POINT_COLUMNS = [
+    "ccode",
+    "iso3c",
+    "countryname",
+    "year",
+    "idealpointfp",
+    "idealpointall",
+    "idealpointlegacy",
+    "nvotesfp",
+    "nvotesall",
+]
+
+
+def parse_ideal_points(content: bytes, file: str = "Idealpoints.dta") -> pd.DataFrame:
+    source = "un_ideal_points"
+    name = file.split(" ")[0].lower()
+    if name.endswith(".dta"):
+        try:
+            frame = pd.read_stata(io.BytesIO(content), convert_categoricals=False)
+        except Exception as exc:  # pandas raises ValueError/struct.error on a bad or cut file
+            raise ParseError(source, file, "stata", f"not a readable Stata file: {exc}") from None
+    else:
+        text = _text(content, source, file)
+        sep = "\t" if name.endswith(".tab") else ","
+        frame = pd.read_csv(io.StringIO(text), sep=sep)
+    missing = [c for c in IDEAL_POINT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ParseError(source, file, "columns", f"missing {missing}")
+    out = pd.DataFrame(
+        {
+            "ccode": pd.to_numeric(frame["ccode"], errors="raise").astype("int64").astype(str),
+            "iso3c": frame["iso3c"].astype("string").str.strip().replace("", pd.NA),
+            "country_name": frame["countryname"].astype("string").str.strip().replace("", pd.NA),
+            "year": pd.to_numeric(frame["year"], errors="raise").astype("int64"),
+            "ideal_point_final_passage": pd.to_numeric(frame["idealpointfp"], errors="coerce").astype("float64"),
+            "ideal_point_all": pd.to_numeric(frame["idealpointall"], errors="coerce").astype("float64"),
+            "ideal_point_legacy": pd.to_numeric(frame["idealpointlegacy"], errors="coerce").astype("float64"),
+            "votes_final_passage": pd.to_numeric(frame["nvotesfp"], errors="coerce").astype("Int64"),
+            "votes_all": pd.to_numeric(frame["nvotesall"], errors="coerce").astype("Int64"),
+        }
+    )
+    out["iso3c"] = out["iso3c"].astype(object).where(out["iso3c"].notna(), None)
+    out["country_name"] = out["country_name"].astype(object).where(out["country_name"].notna(), None)
+    return out

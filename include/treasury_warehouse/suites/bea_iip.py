@@ -1,0 +1,55 @@
+"""Expectations for BEA international investment position tables, in $mn."""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+import pandas as pd
+
+from treasury_warehouse.parsers.bea_iip import COLUMNS
+from treasury_warehouse.quality import Check
+from treasury_warehouse.suites.common import anchors, has_columns, table_shape
+
+KEY = ["table_line", "period_end"]
+NET, ASSETS, LIABILITIES = 1, 4, 36  # line 1 is "line 4 less line 36"
+MAX_ABS_USD_MN = 500_000_000  # US assets and liabilities are tens of $tn
+TOLERANCE_USD_MN = 2.0
+
+
+def identity(frame: pd.DataFrame) -> pd.DataFrame:
+    lines = frame[frame["table_line"].isin([NET, ASSETS, LIABILITIES])].pivot_table(
+        index="period_end", columns="table_line", values="value_usd_mn", aggfunc="sum"
+    )
+    table = pd.DataFrame(index=lines.index)
+    table["net_minus_assets_less_liabilities_usd_mn"] = lines.get(NET) - (lines.get(ASSETS) - lines.get(LIABILITIES))
+    return table.dropna().reset_index()
+
+
+def checks(frame: pd.DataFrame) -> list[Check]:
+    rows = [
+        *table_shape(COLUMNS, KEY),
+        gxe.ExpectColumnValuesToBeInSet(column="position", value_set=["net", "assets", "liabilities"]),
+        gxe.ExpectColumnValuesToBeInSet(column="frequency", value_set=["annual", "quarterly"]),
+        gxe.ExpectColumnValuesToBeBetween(column="value_usd_mn", min_value=-MAX_ABS_USD_MN, max_value=MAX_ABS_USD_MN),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="value_usd_mn", row_condition=f"table_line == {NET}", condition_parser="pandas"
+        ),
+    ]
+    table = Check("lines", frame, rows, index_columns=[c for c in ["line_label", *KEY] if c in frame.columns])
+    if not has_columns(frame, COLUMNS):
+        return [table]
+    column = "net_minus_assets_less_liabilities_usd_mn"
+    return [
+        table,
+        anchors(frame, "table_line", [NET, ASSETS, LIABILITIES]),
+        Check(
+            "identity",
+            identity(frame),
+            [
+                gxe.ExpectTableRowCountToBeBetween(min_value=1),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=column, min_value=-TOLERANCE_USD_MN, max_value=TOLERANCE_USD_MN
+                ),
+            ],
+            index_columns=["period_end"],
+        ),
+    ]

@@ -1,0 +1,29 @@
+"""Expectations for FRED series downloads."""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+import pandas as pd
+
+from treasury_warehouse.parsers.fred import COLUMNS, SERIES
+from treasury_warehouse.quality import Check
+from treasury_warehouse.suites.common import has_columns, no_gaps, period_gaps, table_shape
+
+KEY = ["series_id", "observation_date"]
+MAX_ABS_VALUE = 500_000_000  # $mn: far above any US position; catches a unit switch to dollars
+
+
+def checks(frame: pd.DataFrame) -> list[Check]:
+    rows = [
+        *table_shape([*COLUMNS, "vintage"], KEY),
+        gxe.ExpectColumnValuesToBeInSet(column="series_id", value_set=sorted(SERIES)),
+        gxe.ExpectColumnValuesToBeBetween(column="value", min_value=-MAX_ABS_VALUE, max_value=MAX_ABS_VALUE),
+        gxe.ExpectColumnValuesToNotBeNull(column="value", mostly=0.95),
+    ]
+    observations = Check("observations", frame, rows, index_columns=[c for c in KEY if c in frame.columns])
+    if not has_columns(frame, COLUMNS):
+        return [observations]
+    return [
+        observations,
+        Check("periods", period_gaps(frame["observation_date"], 3), no_gaps(3), index_columns=["period"]),
+    ]
