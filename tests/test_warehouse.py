@@ -68,13 +68,19 @@ def test_build_publishes_an_audited_standalone_file(ingested: Settings) -> None:
 def test_failed_build_leaves_the_published_warehouse(ingested: Settings) -> None:
     first = build_and_publish(ingested)
     for parquet in ingested.published_dir.rglob("*.parquet"):
-        parquet.unlink()  # nothing for dbt to read: the build must fail
+        parquet.write_bytes(b"PAR1 not really parquet")  # dbt cannot read it: the build must fail
 
     with pytest.raises(warehouse.BuildFailed, match="dbt build"):
         warehouse.build(ingested)
 
     assert os.path.samefile(first, ingested.warehouse_path)
     assert warehouse.builds(ingested) == [first]
+
+
+def test_nothing_published_is_refused(settings: Settings) -> None:
+    with pytest.raises(warehouse.BuildFailed, match="no source has been published"):
+        warehouse.build(settings)
+    assert warehouse.builds(settings) == []
 
 
 def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:

@@ -95,8 +95,17 @@ def build(settings: Settings) -> Path:
 
     Models on a source that has never been published are left out (and said so), so
     one new or failing source does not hold back the rest of the warehouse."""
+    from treasury_warehouse.sources import SOURCES
+
     build_path = new_build_path(settings)
     excluded = unpublished_selectors(settings)
+    if len(excluded) == len({s.dbt_source for s in SOURCES.values()}):
+        raise BuildFailed(
+            "warehouse",
+            str(settings.published_dir),
+            "sources_published",
+            "no source has been published yet: run an ingest DAG first",
+        )
     if excluded:
         log.warning("not built, nothing published yet: %s", ", ".join(excluded))
     try:

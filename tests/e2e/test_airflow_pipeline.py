@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from treasury_warehouse.sources import SOURCES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e
@@ -29,9 +31,9 @@ class Deployment:
     env: dict[str, str]
     data_dir: Path
 
-    def run(self) -> Run:
+    def run(self, *dag_ids: str) -> Run:
         done = subprocess.run(
-            [sys.executable, "-m", "treasury_warehouse", "airflow-run"],
+            [sys.executable, "-m", "treasury_warehouse", "airflow-run", *dag_ids],
             env=self.env,
             cwd=PROJECT_ROOT,
             capture_output=True,
@@ -77,12 +79,27 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def staging_tables(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'staging'"
+            ).fetchall()
+        ]
+        return {name: con.execute(f'select count(*) from staging."{name}"').fetchone()[0] for name in names}
+
+
 def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(deployment: Deployment) -> None:
     good = deployment.run()
 
     assert good.code == 0, good.output
-    assert "ingest_tic_mfh: ok" in good.output
+    for name in SOURCES:
+        assert f"ingest_{name}: ok" in good.output
     assert "build_warehouse: ok" in good.output
+    staged = staging_tables(deployment.warehouse)
+    assert {source.staging_model for source in SOURCES.values()} == set(staged)
+    assert all(rows > 0 for rows in staged.values()), staged
     assert holdings(deployment.warehouse, "Japan", "2012-12-01") == [(1120.5, "XIII", "2013-02-17", True)]
     assert holdings(deployment.warehouse, "Japan", "2011-06-01") == [(881.5, "XII", "2013-02-17", True)]
     assert holdings(deployment.warehouse, "Korea, South", "2011-01-01") == [(31.9, "XI", "2013-02-17", True)]
@@ -92,7 +109,7 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(depl
     served = deployment.mirror_root / "tic" / "mfhhis01.txt"
     served.write_text(served.read_text().replace("Japan\t1120.5", "Japan\t-1120.5"))
 
-    bad = deployment.run()
+    bad = deployment.run("ingest_tic_mfh", "build_warehouse")
 
     assert bad.code != 0
     assert "ingest_tic_mfh: FAILED" in bad.output

@@ -25,7 +25,6 @@ NOT_AVAILABLE = {"n.a.", "(D)", "---", ""}
 NOT_APPLICABLE = "....."
 QUARTER_RE = re.compile(r"^(\d{4})\s*Q([1-4])$")
 YEAR_RE = re.compile(r"^\d{4}$")
-UNIT_RE = re.compile(r"\[?millions of (?:us |u\.s\. )?dollars\]?", re.IGNORECASE)
 COLUMNS = [
     "table_line",
     "line_label",
@@ -74,9 +73,6 @@ def parse(content: bytes, file: str = "table1.2.csv") -> pd.DataFrame:
     bad = [header[i] for i, p in periods.items() if p is None]
     if bad or not periods:
         raise ParseError(SOURCE, f"{file} line {header_at + 1}", "periods", f"unrecognised period columns {bad[:5]}")
-    units_note = " ".join(lines[: header_at + 1]) + " ".join(lines[-20:])
-    if UNIT_RE.search(units_note) is None and "Legend/Footnotes" not in text:
-        raise ParseError(SOURCE, file, "units", "neither a 'millions of dollars' note nor the BEA legend was found")
     records = []
     position = "net"
     for offset, row in enumerate(rows[1:], start=header_at + 2):
@@ -88,6 +84,10 @@ def parse(content: bytes, file: str = "table1.2.csv") -> pd.DataFrame:
         label = label_raw.strip()
         if not row[0].strip():
             continue  # unnumbered section row, e.g. "By functional category:"
+        if len([c for c in row[len(header) :] if c.strip()]):
+            raise ParseError(
+                SOURCE, f"{file} line {offset}", "row_width", f"{len(row)} cells for {len(header)} header columns"
+            )
         if not row[0].strip().isdigit():
             raise ParseError(
                 SOURCE, f"{file} line {offset}", "line_number", f"expected a table line number: {row[0]!r}"

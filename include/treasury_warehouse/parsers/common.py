@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from treasury_warehouse.errors import ParseError
 
-HTML_MARKERS = ("<!doctype html", "<html", "<head", "<body")
+HTML_MARKERS = ("<!doctype html", "<html", "<head>", "<body")
+
+
+def refuse_html(content: bytes, source: str, file: str) -> None:
+    """Publishers answer errors and logins with an HTML page, often with status 200."""
+    head = content[:4096].decode("latin-1").lower()
+    if any(marker in head for marker in HTML_MARKERS):
+        raise ParseError(source, file, "not_html", "the file is an HTML page (an error or login page?), not data")
 
 
 def decode_text(content: bytes, source: str, file: str, encoding: str = "utf-8-sig") -> str:
     """Text of a publisher file; refuse empty files, HTML pages and undecodable bytes."""
     if not content.strip():
         raise ParseError(source, file, "not_empty", "the file is empty")
-    head = content[:4096].decode("latin-1").lower()
-    if any(marker in head for marker in HTML_MARKERS):
-        raise ParseError(source, file, "not_html", "the file is an HTML page (an error or login page?), not data")
+    refuse_html(content, source, file)
     try:
         return content.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -25,7 +30,5 @@ def require_binary(content: bytes, source: str, file: str, magic: bytes, kind: s
     if not content:
         raise ParseError(source, file, "not_empty", "the file is empty")
     if not content.startswith(magic):
-        head = content[:4096].decode("latin-1").lower()
-        if any(marker in head for marker in HTML_MARKERS):
-            raise ParseError(source, file, "not_html", f"the file is an HTML page, not {kind}")
+        refuse_html(content, source, file)
         raise ParseError(source, file, "file_signature", f"the file does not start like {kind}")

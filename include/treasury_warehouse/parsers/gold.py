@@ -143,7 +143,7 @@ def _wgc_sheet(raw: pd.DataFrame, frequency: str, source: str, file: str) -> pd.
             continue
         if frequency == "monthly" and isinstance(cell, pd.Timestamp | date):
             periods[col] = pd.Timestamp(cell).date().replace(day=1)
-        elif frequency == "annual" and isinstance(cell, int | float) and not pd.isna(cell) and float(cell).is_integer():
+        elif frequency == "annual" and pd.api.types.is_number(cell) and not pd.isna(cell) and float(cell).is_integer():
             periods[col] = date(int(cell), 1, 1)
         elif not (isinstance(cell, float) and pd.isna(cell)):
             raise ParseError(

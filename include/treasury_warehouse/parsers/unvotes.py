@@ -23,10 +23,9 @@ import io
 import pandas as pd
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers.common import decode_text
+from treasury_warehouse.parsers.common import decode_text, refuse_html
 
 GZIP_MAGIC = b"\x1f\x8b"
-STATA_MAGICS = (b"<stata_dta>", b"\x72", b"\x73", b"\x71")  # 117+ XML-ish header, or 113-115 binary
 VOTE_CODES = {"yes": 1, "abstain": 2, "no": 3, "absent": 8, "non_member": 9}
 VOETEN_VOTES = {1: "yes", 2: "abstain", 3: "no", 8: "absent", 9: "non_member"}
 UNDL_VOTES = {"Y": "yes", "A": "abstain", "N": "no", "X": "absent", "": "absent"}
@@ -204,6 +203,7 @@ def parse_ideal_points(content: bytes, file: str = "Idealpoints.dta") -> pd.Data
     source = "un_ideal_points"
     name = file.split(" ")[0].lower()
     if name.endswith(".dta"):
+        refuse_html(content, source, file)
         try:
             frame = pd.read_stata(io.BytesIO(content), convert_categoricals=False)
         except Exception as exc:  # pandas raises ValueError/struct.error on a bad or cut file

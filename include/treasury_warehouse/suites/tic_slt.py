@@ -27,13 +27,11 @@ def totals(frame: pd.DataFrame) -> pd.DataFrame:
     and the asset classes against the total for the Grand Total row."""
     positions = frame.pivot_table(
         index="period_month", columns="country_code", values="for_lt_treas_pos_usd_mn", aggfunc="sum"
-    )
+    ).reindex(columns=sorted({*REGION_TOTAL_CODES, ALL_COUNTRIES, IROS, GRAND_TOTAL}))
     table = pd.DataFrame(index=positions.index)
-    table["regions_minus_all_countries_usd_mn"] = positions.reindex(columns=REGION_TOTAL_CODES).sum(
-        axis=1
-    ) - positions.get(ALL_COUNTRIES)
+    table["regions_minus_all_countries_usd_mn"] = positions[REGION_TOTAL_CODES].sum(axis=1) - positions[ALL_COUNTRIES]
     table["all_countries_plus_iros_minus_grand_total_usd_mn"] = (
-        positions.get(ALL_COUNTRIES) + positions.get(IROS) - positions.get(GRAND_TOTAL)
+        positions[ALL_COUNTRIES] + positions[IROS] - positions[GRAND_TOTAL]
     )
     grand = frame[frame["country_code"] == GRAND_TOTAL].set_index("period_month")
     classes = [f"for_lt_{a}_pos_usd_mn" for a in ASSET_CLASSES if a != "total"]

@@ -1,0 +1,94 @@
+"""Every registered source: its fixture and its real file pass its gate, and the bad
+inputs every publisher can serve (duplicate rows, an HTML page) are stopped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from treasury_warehouse.errors import ParseError
+from treasury_warehouse.quality import run_gate
+from treasury_warehouse.sources import SOURCES, Source
+
+VINTAGE = pd.Timestamp("2026-01-01")
+
+
+def parsed(source: Source, path: Path) -> pd.DataFrame:
+    frame = source.parse(path.read_bytes(), Path(source.file_name).name)
+    if "vintage" not in frame.columns:
+        frame["vintage"] = VINTAGE
+    return frame
+
+
+def failures(source: Source, frame: pd.DataFrame, tmp_path: Path) -> list[str]:
+    result = run_gate(source.name, source.file_name, source.checks(frame), tmp_path / "quality")
+    return [f.describe() for f in result.failures]
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
+def test_fixture_passes(source: Source, fixture_mirror: Path, tmp_path: Path) -> None:
+    frame = parsed(source, fixture_mirror / source.publisher / source.file_name)
+    assert failures(source, frame, tmp_path) == []
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
+def test_real_file_passes(source: Source, shared_sources: Path, tmp_path: Path) -> None:
+    frame = parsed(source, shared_sources / source.publisher / source.file_name)
+    assert failures(source, frame, tmp_path) == []
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
+def test_duplicate_rows_fail(source: Source, fixture_mirror: Path, tmp_path: Path) -> None:
+    frame = parsed(source, fixture_mirror / source.publisher / source.file_name)
+    doubled = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
+
+    assert any("unique" in failure for failure in failures(source, doubled, tmp_path))
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
+def test_html_error_page_is_refused(source: Source) -> None:
+    page = b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head><body></body></html>"
+    with pytest.raises(ParseError) as failure:
+        source.parse(page, Path(source.file_name).name)
+    assert failure.value.rule == "not_html"
+    assert Path(source.file_name).name in str(failure.value)
+
+
+def test_slt_regions_that_stop_adding_up_fail(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["tic_slt"]
+    frame = parsed(source, fixture_mirror / "tic" / "slt_table1.txt")
+    frame.loc[
+        (frame["country_code"] == "49999") & (frame["period_month"] == "2023-02-01"), "for_lt_treas_pos_usd_mn"
+    ] += 100
+
+    found = failures(source, frame, tmp_path)
+    assert any("regions_minus_all_countries_usd_mn" in f and "2023-02-01" in f for f in found)
+
+
+def test_bea_identity_and_missing_anchor_fail(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["bea_iip_table"]
+    frame = parsed(source, fixture_mirror / "niip" / source.file_name)
+    frame.loc[(frame["table_line"] == 4) & (frame["period_end"] == "2022-12-31"), "value_usd_mn"] += 1000
+
+    found = failures(source, frame, tmp_path)
+    assert any("net_minus_assets_less_liabilities_usd_mn" in f for f in found)
+    found = failures(source, frame[frame["table_line"] != 36], tmp_path)
+    assert any("'anchor': '36'" in f for f in found)
+
+
+def test_vote_unit_or_code_switch_fails(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["un_votes_voeten"]
+    frame = parsed(source, fixture_mirror / "unvotes" / source.file_name)
+    frame.loc[0, "vote"] = "present"
+
+    assert any("expect_column_values_to_be_in_set(column='vote'" in f for f in failures(source, frame, tmp_path))
+
+
+def test_gold_in_grams_fails_the_range(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["imf_gold"]
+    frame = parsed(source, fixture_mirror / "gold" / source.file_name)
+    frame["gold_fine_troy_oz"] *= 31.1035  # ounces to grams
+
+    assert any("gold_fine_troy_oz" in f for f in failures(source, frame, tmp_path))
