@@ -55,6 +55,8 @@ def _load(target: str) -> Callable:
 
 
 TIC_DOCUMENTS = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents"
+# The unvotes R package's data files (Voeten's votes with ISO2 codes), as released.
+UNVOTES_PACKAGE = "https://raw.githubusercontent.com/dgrtwo/unvotes/master/data"
 FRED_CSV = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
 P = "treasury_warehouse.parsers"
 Q = "treasury_warehouse.suites"
@@ -142,8 +144,8 @@ SOURCES: dict[str, Source] = {
             name="un_roll_calls",
             title="UN General Assembly roll calls (unvotes layout)",
             publisher="unvotes",
-            file_name="derived_csv/un_roll_calls.csv.gz",
-            url=None,
+            file_name="unvotes_r_package/un_roll_calls.rda",
+            url=f"{UNVOTES_PACKAGE}/un_roll_calls.rda",
             schedule=WEEKLY,
             parser=f"{P}.unvotes:parse_roll_calls",
             suite=f"{Q}.unvotes:checks_roll_calls",
@@ -154,8 +156,8 @@ SOURCES: dict[str, Source] = {
             name="un_votes",
             title="UN General Assembly votes by country (unvotes layout)",
             publisher="unvotes",
-            file_name="derived_csv/un_votes.csv.gz",
-            url=None,
+            file_name="unvotes_r_package/un_votes.rda",
+            url=f"{UNVOTES_PACKAGE}/un_votes.rda",
             schedule=WEEKLY,
             parser=f"{P}.unvotes:parse_votes",
             suite=f"{Q}.unvotes:checks_votes",
@@ -166,7 +168,7 @@ SOURCES: dict[str, Source] = {
             name="un_votes_voeten",
             title="UN General Assembly votes (Voeten layout, COW codes)",
             publisher="unvotes",
-            file_name="derived_csv/UNVotesPublished_x.csv.gz",
+            file_name="voeten_unvotes_2016/UNVotesPublished.RData",
             url=None,
             schedule=WEEKLY,
             parser=f"{P}.unvotes:parse_voeten_votes",

@@ -93,7 +93,7 @@ def test_ideal_points_from_stata_and_csv(fixture_mirror: Path) -> None:
             b"rcid,session,importantvote,date,unres,amend,para,short,descr\nx,1,0,1946-01-01,R,0,0,s,d\n",
             "integer",
         ),
-        (unvotes.parse_votes, gzip.compress(b"rcid,country,country_code,vote\n" * 50)[:40], "gzip"),
+        (unvotes.parse_votes, gzip.compress(b"rcid,country,country_code,vote\n" * 50)[:40], "compression"),
         (unvotes.parse_votes, b"<html><head><title>Dataverse</title></head></html>", "not_html"),
         (unvotes.parse_ideal_points, b"\x72\x02 not really stata", "stata"),
     ],
@@ -124,3 +124,40 @@ def test_real_files(shared_sources: Path) -> None:
     assert ideal["ccode"].nunique() == 199
     us_2024 = ideal[(ideal["ccode"] == "2") & (ideal["year"] == 2024)].iloc[0]
     assert round(us_2024["ideal_point_final_passage"], 4) == 2.2062
+
+
+def test_r_data_files_read_like_their_csv_exports(fixture_mirror: Path) -> None:
+    package = fixture_mirror / "unvotes" / "unvotes_r_package"
+    pairs = [
+        (unvotes.parse_roll_calls, package / "un_roll_calls.rda", DERIVED / "un_roll_calls.csv.gz"),
+        (unvotes.parse_votes, package / "un_votes.rda", DERIVED / "un_votes.csv.gz"),
+        (
+            unvotes.parse_voeten_votes,
+            fixture_mirror / "unvotes" / "voeten_unvotes_2016" / "UNVotesPublished.RData",
+            DERIVED / "UNVotesPublished_x.csv.gz",
+        ),
+    ]
+    for parser, r_file, csv_file in pairs:
+        from_r = parser(r_file.read_bytes(), r_file.name)
+        from_csv = parser((fixture_mirror / csv_file).read_bytes(), csv_file.name)
+        pd.testing.assert_frame_equal(from_r, from_csv, check_dtype=False)
+
+
+def test_truncated_r_data_is_refused(fixture_mirror: Path) -> None:
+    content = (fixture_mirror / "unvotes" / "unvotes_r_package" / "un_votes.rda").read_bytes()
+    with pytest.raises(ParseError) as failure:
+        unvotes.parse_votes(content[: len(content) // 2], "un_votes.rda")
+    assert failure.value.rule == "compression"
+
+
+def test_real_r_data_files(shared_sources: Path) -> None:
+    package = shared_sources / "unvotes" / "unvotes_r_package"
+    calls = unvotes.parse_roll_calls((package / "un_roll_calls.rda").read_bytes(), "un_roll_calls.rda")
+    assert len(calls) == 6_203
+    votes = unvotes.parse_votes((package / "un_votes.rda").read_bytes(), "un_votes.rda")
+    assert len(votes) == 870_109
+    assert votes[votes["rcid"] == "3"]["vote"].value_counts().to_dict() == {"yes": 29, "no": 18, "abstain": 4}
+    voeten = unvotes.parse_voeten_votes(
+        (shared_sources / "unvotes" / "voeten_unvotes_2016" / "UNVotesPublished.RData").read_bytes(), "x.RData"
+    )
+    assert voeten["vote_code"].value_counts().to_dict() == {1: 588_800, 9: 254_521, 2: 95_099, 8: 73_328, 3: 54_865}

@@ -1,7 +1,7 @@
 """Parsers for UN General Assembly roll-call votes and ideal points.
 
-Layouts read:
-- ``unvotes`` (the R package's tables as CSV, optionally gzipped): ``un_roll_calls``
+Layouts read, each from R data (.rda/.RData, as published) or CSV (optionally gzipped):
+- ``unvotes`` (the R package's tables): ``un_roll_calls``
   (rcid, session, importantvote, date, unres, amend, para, short, descr) and ``un_votes``
   (rcid, country, country_code = ISO2, vote = yes/abstain/no).
 - Voeten (Harvard Dataverse, ``UNVotes*``): one row per roll call and country with COW
@@ -17,8 +17,11 @@ the code system), the vote as yes/abstain/no/absent/non_member, and its Voeten c
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
+import lzma
+import tempfile
 
 import pandas as pd
 
@@ -48,11 +51,58 @@ def _text(content: bytes, source: str, file: str) -> str:
         try:
             content = gzip.decompress(content)
         except (OSError, EOFError) as exc:
-            raise ParseError(source, file, "gzip", f"the gzip stream is truncated or corrupt: {exc}") from None
+            raise ParseError(source, file, "compression", f"the gzip stream is truncated or corrupt: {exc}") from None
     return decode_text(content, source, file)
 
 
+R_DATA_MAGICS = (b"RDX2", b"RDX3", b"RDA2", b"RDA3")
+COMPRESSIONS = {b"BZh": bz2.decompress, GZIP_MAGIC: gzip.decompress, b"\xfd7zXZ": lzma.decompress}
+
+
+def _r_data(content: bytes, source: str, file: str) -> pd.DataFrame | None:
+    """The table in an R data file (.rda/.RData, as the unvotes package and Voeten publish),
+    or None if the bytes are not R data."""
+    raw = content
+    for magic, decompress in COMPRESSIONS.items():
+        if content.startswith(magic):
+            try:
+                raw = decompress(content)
+            except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+                raise ParseError(
+                    source, file, "compression", f"the compressed stream is truncated or corrupt: {exc}"
+                ) from None
+            break
+    if not raw.startswith(R_DATA_MAGICS):
+        return None
+    import pyreadr
+
+    with tempfile.NamedTemporaryFile(suffix=".rda") as handle:
+        handle.write(content)
+        handle.flush()
+        try:
+            objects = pyreadr.read_r(handle.name)
+        except pyreadr.custom_errors.PyreadrError as exc:
+            raise ParseError(source, file, "r_data", f"unreadable R data: {exc}") from None
+    if len(objects) != 1:
+        raise ParseError(source, file, "r_data", f"expected one table in the R file, found {list(objects)}")
+    frame = next(iter(objects.values()))
+    # Parse R tables through the same checks as CSV: everything as text, missing as "".
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
+            column = column.astype("Int64")  # R stores integers as doubles: 3.0 -> "3"
+        columns[name] = column.astype("string").fillna("").astype(str)
+    return pd.DataFrame(columns).reset_index(drop=True)
+
+
 def _csv(content: bytes, source: str, file: str, required: list[str]) -> pd.DataFrame:
+    frame = _r_data(content, source, file)
+    if frame is not None:
+        missing = [c for c in required if c not in frame.columns]
+        if missing:
+            raise ParseError(source, file, "columns", f"missing {missing}; found {list(frame.columns)[:12]}")
+        return frame
     text = _text(content, source, file)
     sep = "\t" if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else ","
     frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
