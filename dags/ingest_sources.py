@@ -16,6 +16,21 @@ from treasury_warehouse.orchestration import DEFAULT_ARGS, source_asset
 from treasury_warehouse.sources import SOURCES, Source
 
 
+def _api_key(source: Source) -> str | None:
+    """A keyed source's key from its Airflow connection, when the environment has none."""
+    import os
+
+    if not source.api_key_connection or (source.api_key_env and os.environ.get(source.api_key_env)):
+        return None
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    try:
+        return Connection.get(source.api_key_connection).password or None
+    except (AirflowNotFoundException, AirflowRuntimeError):
+        return None
+
+
 def build_ingest_dag(source: Source):
     @dag(
         dag_id=f"ingest_{source.name}",
@@ -38,7 +53,7 @@ def build_ingest_dag(source: Source):
             from treasury_warehouse.pipeline import fetch_and_land
 
             try:
-                return fetch_and_land(source.name, Settings.from_env())
+                return fetch_and_land(source.name, Settings.from_env(), api_key=_api_key(source))
             except SourceNotConfigured as exc:
                 raise AirflowSkipException(str(exc)) from exc
 

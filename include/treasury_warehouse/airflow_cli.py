@@ -12,6 +12,7 @@ from pathlib import Path
 TAIL_LINES = 15
 # Pipeline errors read "[source] file: rule '...' failed: detail", the detail possibly
 # continued on indented lines.
+SKIPPED = re.compile(r'Skipping task\.\s+\[task\].*?reason="([^"]*)"')
 PIPELINE_ERROR = re.compile(r"\[[a-z0-9_]+\] .*rule '[^']+' failed")
 
 
@@ -34,7 +35,9 @@ def run_dags(dag_ids: list[str], log_dir: Path) -> int:
                 [airflow_executable(), "dags", "test", dag_id], stdout=log, stderr=subprocess.STDOUT, check=False
             ).returncode
         elapsed = time.monotonic() - started
-        print(f"{dag_id}: {'ok' if code == 0 else 'FAILED'} in {elapsed:.1f}s (log: {log_path})", flush=True)
+        skipped = SKIPPED.search(log_path.read_text(errors="replace")) if code == 0 else None
+        status = "FAILED" if code else (f"skipped ({skipped.group(1)})" if skipped else "ok")
+        print(f"{dag_id}: {status} in {elapsed:.1f}s (log: {log_path})", flush=True)
         if code != 0:
             print(failure_reason(log_path.read_text(errors="replace")), file=sys.stderr)
             return code

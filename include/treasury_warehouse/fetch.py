@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ from treasury_warehouse.errors import FetchError
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 120
 RETRY_STATUSES = (500, 502, 503, 504)
+# A logger's filters see only records logged on it, not its children's: name each one.
+URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.connection", "urllib3.response")
 USER_AGENT = "treasury-warehouse/0.1 (+https://home.treasury.gov/data/treasury-international-capital-tic-system)"
 
 
@@ -58,11 +61,40 @@ def http_session(retries: int = 4, backoff_s: float = 1.0) -> requests.Session:
     return session
 
 
-def fetch(url: str, source: str, *, session: requests.Session | None = None) -> Fetched:
-    """Return the bytes behind url; raise FetchError naming the source on any failure."""
+def redacted(url: str, secret: str | None) -> str:
+    return url.replace(secret, "***") if secret else url
+
+
+class _Redact(logging.Filter):
+    def __init__(self, secret: str | None) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secret and self.secret in record.getMessage():
+            record.msg, record.args = redacted(record.getMessage(), self.secret), ()
+        return True
+
+
+def fetch(url: str, source: str, *, session: requests.Session | None = None, secret: str | None = None) -> Fetched:
+    """Return the bytes behind url; raise FetchError naming the source on any failure.
+
+    A secret in the URL (an API key) is replaced by *** in what is returned and raised."""
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme in ("http", "https"):
-        return _fetch_http(url, source, session or http_session())
+        redaction = _Redact(secret)
+        for logger in URLLIB3_LOGGERS:  # they log request lines and retried URLs, query string included
+            logging.getLogger(logger).addFilter(redaction)
+        try:
+            fetched = _fetch_http(url, source, session or http_session())
+        except FetchError as exc:
+            raise FetchError(source, redacted(exc.file, secret), exc.rule, redacted(exc.detail, secret)) from None
+        finally:
+            for logger in URLLIB3_LOGGERS:
+                logging.getLogger(logger).removeFilter(redaction)
+        return Fetched(
+            redacted(fetched.url, secret), fetched.content, fetched.status, fetched.headers, fetched.fetched_at
+        )
     path = Path(urllib.parse.unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
     try:
         content = path.read_bytes()

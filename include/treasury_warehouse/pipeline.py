@@ -10,22 +10,26 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 import pandas as pd
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import SourceNotConfigured
-from treasury_warehouse.fetch import fetch, source_url
-from treasury_warehouse.landing import land, read_manifest
+from treasury_warehouse.fetch import fetch, redacted, source_url
+from treasury_warehouse.landing import Landed, land, read_manifest
 from treasury_warehouse.quality import run_gate
-from treasury_warehouse.sources import get_source
+from treasury_warehouse.sources import Source, get_source
 
 log = logging.getLogger(__name__)
 
 
-def fetch_and_land(name: str, settings: Settings) -> dict[str, object]:
+def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) -> dict[str, object]:
+    """Fetch a source and land it. Keyed APIs need api_key or their environment variable."""
     source = get_source(name)
+    if source.api_key_env:
+        return _fetch_keyed(source, settings, api_key or os.environ.get(source.api_key_env))
     if source.url is None and not settings.source_mirror:
         raise SourceNotConfigured(
             name,
@@ -36,7 +40,25 @@ def fetch_and_land(name: str, settings: Settings) -> dict[str, object]:
         )
     url = source_url(source.url or "", source.publisher, source.file_name, settings.source_mirror)
     log.info("fetching %s from %s", name, url)
-    landed = land(name, Path(source.file_name).name, fetch(url, name), settings.raw_dir)
+    return _landed(name, land(name, Path(source.file_name).name, fetch(url, name), settings.raw_dir))
+
+
+def _fetch_keyed(source: Source, settings: Settings, api_key: str | None) -> dict[str, object]:
+    if not api_key:
+        raise SourceNotConfigured(
+            source.name,
+            source.file_name,
+            "api_key",
+            f"set {source.api_key_env} or the Airflow connection '{source.api_key_connection}' (password = key)",
+        )
+    separator = "&" if "?" in str(source.url) else "?"
+    url = f"{source.url}{separator}{source.api_key_param}={urllib.parse.quote(api_key)}"
+    log.info("fetching %s from %s", source.name, redacted(url, urllib.parse.quote(api_key)))
+    fetched = fetch(url, source.name, secret=urllib.parse.quote(api_key))
+    return _landed(source.name, land(source.name, source.file_name, fetched, settings.raw_dir))
+
+
+def _landed(name: str, landed: Landed) -> dict[str, object]:
     log.info(
         "landed %s (%d bytes, sha256 %s, new vintage: %s) at %s",
         name,

@@ -32,6 +32,11 @@ class Source:
     suite: str  # "module:function" taking the parsed DataFrame -> list[Check]
     dbt_source: str  # "<dbt source>.<table>" the staging model reads
     staging_model: str
+    # Keyed APIs: the environment variable, or else the Airflow connection (its password),
+    # that holds the key, and the query parameter it is sent in. Never logged or landed.
+    api_key_env: str | None = None
+    api_key_connection: str | None = None
+    api_key_param: str | None = None
 
     @property
     def dbt_selector(self) -> str:
@@ -57,6 +62,7 @@ def _load(target: str) -> Callable:
 TIC_DOCUMENTS = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents"
 # The unvotes R package's data files (Voeten's votes with ISO2 codes), as released.
 UNVOTES_PACKAGE = "https://raw.githubusercontent.com/dgrtwo/unvotes/master/data"
+BEA_API = "https://apps.bea.gov/api/data"
 FRED_CSV = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
 P = "treasury_warehouse.parsers"
 Q = "treasury_warehouse.suites"
@@ -115,6 +121,22 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.bea_iip:checks",
             dbt_source="bea.iip_table",
             staging_model="stg_bea__iip_table",
+        ),
+        Source(
+            name="bea_iip_api",
+            title="BEA API, dataset IIP: US net position, assets and liabilities by quarter and year",
+            publisher="niip",
+            file_name="bea_iip_api.json",
+            url=f"{BEA_API}?method=GetData&DataSetName=IIP&TypeOfInvestment=Net,FinAssets,FinLiabs"
+            "&Component=Pos&Frequency=A,QNSA&Year=ALL&ResultFormat=JSON",
+            schedule=WEEKLY,
+            parser=f"{P}.bea_iip:parse_api",
+            suite=f"{Q}.bea_iip:checks_api",
+            dbt_source="bea.iip_api",
+            staging_model="stg_bea__iip_api",
+            api_key_env="BEA_API_KEY",
+            api_key_connection="bea_api",
+            api_key_param="UserID",
         ),
         Source(
             name="fred_iipusnetiq",

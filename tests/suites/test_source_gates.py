@@ -13,6 +13,8 @@ from treasury_warehouse.quality import run_gate
 from treasury_warehouse.sources import SOURCES, Source
 
 VINTAGE = pd.Timestamp("2026-01-01")
+# Keyed APIs have no file in the real corpus; their fixture answers are tested.
+FILE_SOURCES = [source for source in SOURCES.values() if not source.api_key_env]
 
 
 def parsed(source: Source, path: Path) -> pd.DataFrame:
@@ -33,7 +35,7 @@ def test_fixture_passes(source: Source, fixture_mirror: Path, tmp_path: Path) ->
     assert failures(source, frame, tmp_path) == []
 
 
-@pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
+@pytest.mark.parametrize("source", FILE_SOURCES, ids=[s.name for s in FILE_SOURCES])
 def test_real_file_passes(source: Source, shared_sources: Path, tmp_path: Path) -> None:
     frame = parsed(source, shared_sources / source.publisher / source.file_name)
     assert failures(source, frame, tmp_path) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import date, datetime
 
@@ -119,5 +120,72 @@ def parse(content: bytes, file: str = "table1.2.csv") -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame["period_end"] = pd.to_datetime(frame["period_end"])
     frame["vintage"] = pd.to_datetime(frame["vintage"])
+    frame["value_usd_mn"] = frame["value_usd_mn"].astype("float64")
+    return frame
+
+
+API_SOURCE = "bea_iip_api"
+API_POSITIONS = {"Net": "net", "FinAssets": "assets", "FinLiabs": "liabilities"}
+API_FREQUENCIES = {"A": "annual", "QNSA": "quarterly", "QSA": "quarterly_sa"}
+API_COLUMNS = [
+    "type_of_investment",
+    "series_description",
+    "position",
+    "period_end",
+    "frequency",
+    "value_usd_mn",
+    "is_not_available",
+]
+
+
+def parse_api(content: bytes, file: str = "bea_iip_api.json") -> pd.DataFrame:
+    """The BEA API's GetData answer for dataset IIP (JSON), positions in $mn."""
+    text = decode_text(content, API_SOURCE, file)
+    try:
+        answer = json.loads(text)["BEAAPI"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ParseError(API_SOURCE, file, "json", f"not a BEA API answer ({exc})") from None
+    results = answer.get("Results") or {}
+    error = answer.get("Error") or (results.get("Error") if isinstance(results, dict) else None)
+    if error:
+        detail = error.get("APIErrorDescription") or error.get("ErrorDetail") or error
+        raise ParseError(API_SOURCE, file, "api_error", f"BEA answered with an error: {detail}")
+    records = results.get("Data") if isinstance(results, dict) else None
+    if not records:
+        raise ParseError(API_SOURCE, file, "rows", "the answer holds no Data records")
+    rows = []
+    for index, record in enumerate(records):
+        try:
+            investment = record["TypeOfInvestment"]
+            period_text, frequency = record["TimePeriod"], record["Frequency"]
+            unit, multiplier = record["CL_UNIT"], int(record["UNIT_MULT"])
+            raw = str(record["DataValue"]).replace(",", "").strip()
+        except (KeyError, ValueError) as exc:
+            raise ParseError(API_SOURCE, f"{file} record {index}", "fields", f"missing or bad field: {exc}") from None
+        if unit != "USD":
+            raise ParseError(API_SOURCE, f"{file} record {index}", "units", f"expected CL_UNIT USD, found {unit!r}")
+        if investment not in API_POSITIONS or frequency not in API_FREQUENCIES:
+            continue  # other series a broader request may return
+        period = _period_end(period_text)
+        if period is None:
+            raise ParseError(API_SOURCE, f"{file} record {index}", "periods", f"unrecognised period {period_text!r}")
+        missing = raw in NOT_AVAILABLE or raw == "(NA)"
+        try:
+            value = None if missing else float(raw) * 10**multiplier / 1_000_000
+        except ValueError:
+            raise ParseError(API_SOURCE, f"{file} record {index}", "numeric_cell", f"DataValue {raw!r}") from None
+        rows.append(
+            (
+                investment,
+                record.get("TimeSeriesDescription", ""),
+                API_POSITIONS[investment],
+                period[0],
+                API_FREQUENCIES[frequency],
+                value,
+                missing,
+            )
+        )
+    frame = pd.DataFrame.from_records(rows, columns=API_COLUMNS)
+    frame["period_end"] = pd.to_datetime(frame["period_end"])
     frame["value_usd_mn"] = frame["value_usd_mn"].astype("float64")
     return frame

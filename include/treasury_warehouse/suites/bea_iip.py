@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from treasury_warehouse.parsers.bea_iip import COLUMNS
+from treasury_warehouse.parsers.bea_iip import API_COLUMNS, COLUMNS
 from treasury_warehouse.quality import Check
 from treasury_warehouse.suites.common import anchors, has_columns, table_shape
 
@@ -53,5 +53,43 @@ def checks(frame: pd.DataFrame) -> list[Check]:
                 ),
             ],
             index_columns=["period_end"],
+        ),
+    ]
+
+
+API_KEY = ["type_of_investment", "period_end", "frequency"]
+
+
+def api_identity(frame: pd.DataFrame) -> pd.DataFrame:
+    positions = (
+        frame.pivot_table(
+            index=["period_end", "frequency"], columns="type_of_investment", values="value_usd_mn", aggfunc="sum"
+        )
+        .reindex(columns=["Net", "FinAssets", "FinLiabs"])
+        .dropna()
+    )
+    table = positions.assign(
+        net_minus_assets_less_liabilities_usd_mn=positions["Net"] - (positions["FinAssets"] - positions["FinLiabs"])
+    )
+    return table[["net_minus_assets_less_liabilities_usd_mn"]].reset_index()
+
+
+def checks_api(frame: pd.DataFrame) -> list[Check]:
+    rows = [
+        *table_shape([*API_COLUMNS, "vintage"], API_KEY),
+        gxe.ExpectColumnValuesToBeBetween(column="value_usd_mn", min_value=-MAX_ABS_USD_MN, max_value=MAX_ABS_USD_MN),
+    ]
+    positions = Check("positions", frame, rows, index_columns=[c for c in API_KEY if c in frame.columns])
+    if not has_columns(frame, API_COLUMNS):
+        return [positions]
+    column = "net_minus_assets_less_liabilities_usd_mn"
+    return [
+        positions,
+        anchors(frame, "type_of_investment", ["Net", "FinAssets", "FinLiabs"]),
+        Check(
+            "identity",
+            api_identity(frame),
+            [gxe.ExpectColumnValuesToBeBetween(column=column, min_value=-TOLERANCE_USD_MN, max_value=TOLERANCE_USD_MN)],
+            index_columns=["period_end", "frequency"],
         ),
     ]
