@@ -74,6 +74,7 @@ def run_dbt(settings: Settings, build_path: Path, *args: str) -> None:
         log.info("dbt | %s", line)
     if completed.returncode != 0:
         failing = [ln for ln in output.splitlines() if "ERROR" in ln or "FAIL" in ln][-10:]
+        failing = failing or output.splitlines()[-10:]  # a parse error has no ERROR lines
         raise BuildFailed(
             "dbt", build_path.name, f"dbt {args[0]}", f"exit code {completed.returncode}:\n  " + "\n  ".join(failing)
         )

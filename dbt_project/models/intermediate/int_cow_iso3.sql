@@ -1,0 +1,17 @@
+-- COW country codes with their ISO3 code, as the ideal-point file pairs them (latest
+-- year), and the last year each code has an ideal point. Before unification the file
+-- gives two COW codes one ISO3 (both Germanys DEU, both Yemens YAR).
+select
+    cow_code,
+    iso3,
+    last_year
+from (
+    select
+        cow_code,
+        iso3_code as iso3,
+        max(year) over (partition by cow_code) as last_year,
+        row_number() over (partition by cow_code order by year desc) as latest
+    from {{ ref('stg_voeten__ideal_points') }}
+    where iso3_code is not null
+)
+where latest = 1
