@@ -11,6 +11,29 @@ latest_vintage as (
     select max(vintage_released_on) as vintage_released_on
     from holdings
 
+),
+
+countries as (
+
+    select * from {{ ref('dim_country') }}
+
+),
+
+holder_countries as (
+
+    -- Major-foreign-holder names to countries (ISO3) or TIC aggregates.
+    select
+        holders.tic_name,
+        coalesce(holders.iso3, 'TIC:' || holders.tic_name) as country_key
+    from {{ ref('int_tic_holders') }} as holders
+    where holders.source_table = 'mfhhis01'
+
+),
+
+blocs as (
+
+    select * from {{ ref('dim_bloc_membership') }}
+
 )
 
 select
@@ -18,6 +41,8 @@ select
     holdings.holder_name,
     holdings.holder_kind,
     holdings.is_country,
+    holder_countries.country_key,
+    countries.iso3,
     holdings.period_month,
     holdings.vintage_released_on,
     holdings.vintage_sha256,
@@ -25,6 +50,25 @@ select
     holdings.series,
     'mfhhis01' as source_table,
     holdings.footnote_markers,
-    holdings.vintage_released_on = latest_vintage.vintage_released_on as is_latest_vintage
+    holdings.vintage_released_on = latest_vintage.vintage_released_on as is_latest_vintage,
+    case
+        when blocs.bloc is not null then blocs.bloc
+        when not holdings.is_country then 'not_classified_aggregate'
+        when countries.has_un_votes then 'not_classified_not_ranked'
+        else 'not_classified_no_un_votes'
+    end as bloc,
+    blocs.is_carried_forward as is_bloc_carried_forward,
+    coalesce(countries.is_custodial_centre, false) as is_custodial_centre,
+    coalesce(
+        countries.eu_joined_on <= holdings.period_month
+        and (countries.eu_left_on is null or countries.eu_left_on >= holdings.period_month),
+        false
+    ) as is_eu_member_then
 from holdings
 cross join latest_vintage
+left join holder_countries on holdings.holder_name = holder_countries.tic_name
+left join countries on holder_countries.country_key = countries.country_key
+left join blocs
+    on
+        countries.iso3 = blocs.iso3
+        and year(holdings.period_month) = blocs.year
