@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,6 +17,9 @@ import pytest
 from treasury_warehouse import warehouse
 from treasury_warehouse.config import Settings
 from treasury_warehouse.pipeline import ingest
+from treasury_warehouse.sources import SOURCES
+
+FIXTURE_MIRROR = Path(__file__).resolve().parent / "fixtures" / "mirror"
 
 
 @pytest.fixture
@@ -30,9 +34,22 @@ def settings(tmp_path: Path, fixture_mirror: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="module")
+def published_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every file source of the fixture mirror, landed, gated and published once."""
+    root = tmp_path_factory.mktemp("published")
+    settings = dataclasses.replace(
+        Settings.from_env(), data_dir=root, source_mirror=str(FIXTURE_MIRROR), warehouse_path=root / "w.duckdb"
+    )
+    for source in SOURCES.values():
+        if not source.api_key_env:
+            ingest(source.name, settings)
+    return settings.published_dir
+
+
 @pytest.fixture
-def ingested(settings: Settings) -> Settings:
-    ingest("tic_mfh", settings)
+def ingested(settings: Settings, published_fixtures: Path) -> Settings:
+    shutil.copytree(published_fixtures, settings.published_dir)
     return settings
 
 
@@ -57,8 +74,9 @@ def test_build_publishes_an_audited_standalone_file(ingested: Settings) -> None:
 
     assert os.path.samefile(build_path, ingested.warehouse_path)
     assert mart_value(ingested.warehouse_path, "Japan", "2011-06-01") == 881.5  # primary series only
-    marts = warehouse.audit(ingested.warehouse_path)
-    assert marts[0].latest_month == "2012-12-01"
+    marts = {mart.name: mart for mart in warehouse.audit(ingested.warehouse_path)}
+    assert marts["fct_treasury_holdings_monthly"].latest_month == "2012-12-01"
+    assert {"dim_country", "dim_bloc_membership", "fct_bloc_flows", "fct_treasury_exposure"} <= set(marts)
     # The file stands alone: no view reads the Parquet area.
     for parquet in ingested.published_dir.rglob("*.parquet"):
         parquet.unlink()
