@@ -163,6 +163,18 @@ SOURCES: dict[str, Source] = {
             staging_model="stg_fred__series",
         ),
         Source(
+            name="ewn",
+            title="External Wealth of Nations (Lane and Milesi-Ferretti): positions by country and year",
+            publisher="niip",
+            file_name="EWN-dataset_12-2022.xlsx",
+            url=None,
+            schedule=WEEKLY,
+            parser=f"{P}.gold:parse_ewn",
+            suite=f"{Q}.gold:checks_ewn",
+            dbt_source="ewn.dataset",
+            staging_model="stg_ewn__positions",
+        ),
+        Source(
             name="un_roll_calls",
             title="UN General Assembly roll calls (unvotes layout)",
             publisher="unvotes",

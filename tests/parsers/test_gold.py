@@ -88,3 +88,33 @@ def test_real_files(shared_sources: Path) -> None:
     ]
     assert round(china_2023["change_tonnes"].iloc[0], 1) == 224.9
     assert wgc.loc[wgc["frequency"] == "monthly", "period_start"].max() == pd.Timestamp("2024-07-01")
+
+
+def test_ewn_dataset_sheet(fixture_mirror: Path) -> None:
+    frame = gold.parse_ewn((fixture_mirror / "niip" / "EWN-dataset_12-2022.xlsx").read_bytes())
+
+    china = frame[(frame["country_name"] == "China") & (frame["year"] == 2020)].iloc[0]
+    assert china["fx_reserves_excl_gold_usd_mn"] == 3_238_782
+    assert china["ifs_code"] == "924"
+
+
+def test_ewn_renamed_column_is_refused(fixture_mirror: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO((fixture_mirror / "niip" / "EWN-dataset_12-2022.xlsx").read_bytes()))
+    book["Dataset"].cell(row=1, column=12, value="FX Reserves")  # was "FX Reserves minus gold"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(ParseError) as failure:
+        gold.parse_ewn(buffer.getvalue(), "EWN.xlsx")
+    assert failure.value.rule == "columns"
+    assert "FX Reserves minus gold" in str(failure.value)
+
+
+def test_real_ewn(shared_sources: Path) -> None:
+    frame = gold.parse_ewn((shared_sources / "niip" / "EWN-dataset_12-2022.xlsx").read_bytes())
+
+    assert len(frame) == 11_128
+    assert frame["country_name"].nunique() == 214
+    china = frame[(frame["country_name"] == "China") & (frame["year"] == 2020)]
+    assert round(china["fx_reserves_excl_gold_usd_mn"].iloc[0]) == 3_238_782

@@ -1,5 +1,7 @@
 -- Per year: official gold (IMF IFS, end of the last quarter reported in the year; the world
--- total and the sum of reported changes from the World Gold Council) next to foreign
+-- total and the sum of reported changes from the World Gold Council), its US$ value as
+-- implied by reserves (World Bank total reserves including gold less External Wealth of
+-- Nations reserves excluding gold, summed over the countries both report), next to foreign
 -- official holdings of Treasuries (TIC, December or the latest month of the year).
 with imf as (
 
@@ -25,6 +27,34 @@ wgc as (
 
 ),
 
+ewn_countries as (
+
+    select
+        positions.year,
+        country_names.iso3,
+        positions.fx_reserves_excl_gold_usd_mn
+    from {{ ref('stg_ewn__positions') }} as positions
+    inner join {{ ref('int_country_names') }} as country_names on lower(positions.ewn_country_name) = country_names.name_key
+    where positions.vintage_released_on = (
+        select max(latest.vintage_released_on) from {{ ref('stg_ewn__positions') }} as latest
+    )
+
+),
+
+implied_value as (
+
+    select
+        ewn_countries.year,
+        sum(reserves.total_reserves_usd / 1e6 - ewn_countries.fx_reserves_excl_gold_usd_mn) / 1000
+            as implied_official_gold_usd_bn,
+        count(*) as countries_valued
+    from ewn_countries
+    inner join {{ ref('stg_worldbank__total_reserves') }} as reserves
+        on ewn_countries.iso3 = reserves.wb_country_code and ewn_countries.year = reserves.year
+    group by ewn_countries.year
+
+),
+
 official as (
 
     select
@@ -43,8 +73,13 @@ select
     imf.world_gold_fine_troy_oz,
     imf.gold_as_of,
     wgc.reported_change_tonnes as central_bank_gold_change_tonnes,
+    implied_value.implied_official_gold_usd_bn,
+    implied_value.countries_valued as gold_value_countries,
+    'World Bank total reserves (incl. gold) less EWN reserves excl. gold; the US books gold at $42.22/oz'
+        as gold_value_source,
     official.foreign_official_treasuries_usd_bn,
     official.treasuries_as_of
 from official
 full outer join imf on official.year = imf.year
 full outer join wgc on coalesce(official.year, imf.year) = wgc.year
+left join implied_value on coalesce(official.year, imf.year, wgc.year) = implied_value.year

@@ -171,3 +171,42 @@ def _wgc_sheet(raw: pd.DataFrame, frequency: str, source: str, file: str) -> pd.
     frame = pd.DataFrame.from_records(records, columns=WGC_COLUMNS)
     frame["period_start"] = pd.to_datetime(frame["period_start"])
     return frame
+
+
+EWN_SOURCE = "ewn"
+# Columns of the External Wealth of Nations "Dataset" sheet the warehouse reads ($mn),
+# by their published names (some carry a trailing space).
+EWN_COLUMNS = {
+    "FX Reserves minus gold": "fx_reserves_excl_gold_usd_mn",
+    "Total assets excl. gold": "total_assets_excl_gold_usd_mn",
+    "Total liabilities": "total_liabilities_usd_mn",
+    "OFFICIAL IIP": "official_iip_usd_mn",
+    "Portfolio debt liabilities": "portfolio_debt_liabilities_usd_mn",
+    "Portfolio equity liabilities ": "portfolio_equity_liabilities_usd_mn",
+    "GDP (US$)": "gdp_usd_mn",
+}
+
+
+def parse_ewn(content: bytes, file: str = "EWN-dataset.xlsx") -> pd.DataFrame:
+    """Lane and Milesi-Ferretti, External Wealth of Nations: the long 'Dataset' sheet."""
+    require_binary(content, EWN_SOURCE, file, XLSX_MAGIC, "an Excel workbook (xlsx)")
+    try:
+        frame = pd.read_excel(io.BytesIO(content), sheet_name="Dataset")
+    except ValueError as exc:
+        raise ParseError(EWN_SOURCE, file, "sheets", f"expected a sheet 'Dataset': {exc}") from None
+    except Exception as exc:  # a truncated zip raises zipfile/openpyxl errors
+        raise ParseError(EWN_SOURCE, file, "workbook", f"the workbook cannot be read: {exc}") from None
+    required = ["Country", "IFS_Code", "Year", *EWN_COLUMNS]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ParseError(EWN_SOURCE, f"{file} [Dataset]", "columns", f"missing {missing}")
+    out = pd.DataFrame(
+        {
+            "country_name": frame["Country"].astype(str).str.strip(),
+            "ifs_code": pd.to_numeric(frame["IFS_Code"], errors="coerce").astype("Int64").astype("string"),
+            "year": pd.to_numeric(frame["Year"], errors="raise").astype("int64"),
+        }
+    )
+    for published, column in EWN_COLUMNS.items():
+        out[column] = pd.to_numeric(frame[published], errors="coerce").astype("float64")
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from treasury_warehouse.parsers.gold import IMF_COLUMNS, WB_COLUMNS, WGC_COLUMNS
+from treasury_warehouse.parsers.gold import EWN_COLUMNS, IMF_COLUMNS, WB_COLUMNS, WGC_COLUMNS
 from treasury_warehouse.quality import Check
 from treasury_warehouse.suites.common import anchors, table_shape
 
@@ -74,4 +74,26 @@ def checks_wgc_changes(frame: pd.DataFrame) -> list[Check]:
             index_columns=[c for c in key if c in frame.columns],
         ),
         anchors(frame, "country_name", ["United States", "China, P.R.: Mainland", "Euro Area"]),
+    ]
+
+
+def checks_ewn(frame: pd.DataFrame) -> list[Check]:
+    key = ["country_name", "year"]
+    columns = ["country_name", "ifs_code", "year", *EWN_COLUMNS.values(), "vintage"]
+    return [
+        Check(
+            "positions",
+            frame,
+            [
+                *table_shape(columns, key),
+                gxe.ExpectColumnValuesToBeBetween(column="year", min_value=1970, max_value=2100),
+                # Reserves above $100tn, or negative, mean the unit or the columns changed.
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="fx_reserves_excl_gold_usd_mn", min_value=0, max_value=100_000_000, mostly=0.999
+                ),
+                gxe.ExpectColumnValuesToBeBetween(column="total_liabilities_usd_mn", min_value=0, max_value=1e9),
+            ],
+            index_columns=[c for c in key if c in frame.columns],
+        ),
+        anchors(frame, "country_name", ["United States", "China", "Japan", "Euro Area"]),
     ]
