@@ -10,9 +10,7 @@ with mfh as (
     from {{ ref('stg_tic__major_foreign_holders') }}
     where
         holder_kind = 'country'
-        and vintage_released_on = (
-            select max(latest.vintage_released_on) from {{ ref('stg_tic__major_foreign_holders') }} as latest
-        )
+        and {{ is_latest_vintage(ref('stg_tic__major_foreign_holders')) }}
 
 ),
 
@@ -72,9 +70,7 @@ slt as (
     where
         holder_kind = 'country'
         and treasury_net_purchases_usd_mn is not null
-        and vintage_released_on = (
-            select max(latest.vintage_released_on) from {{ ref('stg_tic__slt_holdings') }} as latest
-        )
+        and {{ is_latest_vintage(ref('stg_tic__slt_holdings')) }}
 
 ),
 

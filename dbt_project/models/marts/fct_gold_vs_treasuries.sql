@@ -34,10 +34,9 @@ ewn_countries as (
         country_names.iso3,
         positions.fx_reserves_excl_gold_usd_mn
     from {{ ref('stg_ewn__positions') }} as positions
-    inner join {{ ref('int_country_names') }} as country_names on lower(positions.ewn_country_name) = country_names.name_key
-    where positions.vintage_released_on = (
-        select max(latest.vintage_released_on) from {{ ref('stg_ewn__positions') }} as latest
-    )
+    inner join {{ ref('int_country_names') }} as country_names
+        on lower(positions.ewn_country_name) = country_names.name_key
+    where positions.{{ is_latest_vintage(ref('stg_ewn__positions')) }}
 
 ),
 

@@ -6,9 +6,7 @@ with table_lines as (
     from {{ ref('stg_bea__iip_table') }}
     where
         table_line in (1, 4, 36)
-        and vintage_released_on = (
-            select max(latest.vintage_released_on) from {{ ref('stg_bea__iip_table') }} as latest
-        )
+        and {{ is_latest_vintage(ref('stg_bea__iip_table')) }}
 
 ),
 

@@ -59,11 +59,7 @@ select
     end as bloc,
     blocs.is_carried_forward as is_bloc_carried_forward,
     coalesce(countries.is_custodial_centre, false) as is_custodial_centre,
-    coalesce(
-        countries.eu_joined_on <= holdings.period_month
-        and (countries.eu_left_on is null or countries.eu_left_on >= holdings.period_month),
-        false
-    ) as is_eu_member_then
+    {{ eu_member_on('countries', 'holdings.period_month') }} as is_eu_member_then
 from holdings
 cross join latest_vintage
 left join holder_countries on holdings.holder_name = holder_countries.tic_name

@@ -4,9 +4,7 @@ with survey as (
 
     select *
     from {{ ref('stg_tic__annual_survey_holdings') }}
-    where vintage_released_on = (
-        select max(latest.vintage_released_on) from {{ ref('stg_tic__annual_survey_holdings') }} as latest
-    )
+    where {{ is_latest_vintage(ref('stg_tic__annual_survey_holdings')) }}
 
 ),
 
@@ -32,11 +30,7 @@ by_country as (
         survey.holdings_usd_mn,
         survey.is_below_threshold,
         countries.is_aggregate,
-        coalesce(
-            countries.eu_joined_on <= survey.survey_date
-            and (countries.eu_left_on is null or countries.eu_left_on >= survey.survey_date),
-            false
-        ) as is_eu_member_then
+        {{ eu_member_on('countries', 'survey.survey_date') }} as is_eu_member_then
     from survey
     inner join holders
         on survey.tic_country_code = holders.tic_country_code and survey.holder_name = holders.tic_name

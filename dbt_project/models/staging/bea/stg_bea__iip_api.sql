@@ -15,10 +15,7 @@ renamed as (
         frequency,
         value_usd_mn,
         is_not_available,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

@@ -18,10 +18,7 @@ renamed as (
         portfolio_debt_liabilities_usd_mn,
         portfolio_equity_liabilities_usd_mn,
         gdp_usd_mn,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

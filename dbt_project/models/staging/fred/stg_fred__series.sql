@@ -14,10 +14,7 @@ renamed as (
         value,
         unit,
         frequency,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

@@ -13,10 +13,7 @@ renamed as (
         gold_fine_troy_oz,
         gold_tonnes,
         gold_fine_troy_oz < 0 as is_negative_reported,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

@@ -16,10 +16,7 @@ renamed as (
         asset_class,
         holdings_usd_mn,
         is_below_threshold,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

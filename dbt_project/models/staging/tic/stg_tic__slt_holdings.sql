@@ -20,10 +20,7 @@ renamed as (
         for_lt_eqty_pos_usd_mn as equity_holdings_usd_mn,
         for_lt_total_pos_usd_mn as total_holdings_usd_mn,
         for_lt_total_net_usd_mn as total_net_purchases_usd_mn,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

@@ -18,10 +18,7 @@ renamed as (
         is_important_vote,
         short_title,
         description,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

@@ -13,10 +13,7 @@ renamed as (
         country_code as iso2_code,
         vote,
         vote_code,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

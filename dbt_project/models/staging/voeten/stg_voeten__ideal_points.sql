@@ -17,10 +17,7 @@ renamed as (
         ideal_point_legacy,
         votes_final_passage,
         votes_all,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

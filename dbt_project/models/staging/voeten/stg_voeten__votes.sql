@@ -17,10 +17,7 @@ renamed as (
         vote_year,
         resolution,
         is_important_vote,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

@@ -13,10 +13,7 @@ renamed as (
         cast(period_start as date) as period_start,
         change_tonnes,
         comments,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )

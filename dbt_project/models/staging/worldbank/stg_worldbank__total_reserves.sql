@@ -13,10 +13,7 @@ renamed as (
         indicator_code,
         year,
         value_usd as total_reserves_usd,
-        cast(vintage as date) as vintage_released_on,
-        source_sha256 as vintage_sha256,
-        source_file,
-        landed_at
+        {{ vintage_columns() }}
     from source
 
 )
