@@ -57,6 +57,17 @@ def build_ingest_dag(source: Source):
             except SourceNotConfigured as exc:
                 raise AirflowSkipException(str(exc)) from exc
 
+        @task.short_circuit
+        def changed(landed: dict) -> bool:
+            """A file already gated and published is not processed again: no Asset event, no build."""
+            from treasury_warehouse.config import Settings
+            from treasury_warehouse.pipeline import is_published
+
+            if is_published(source.name, str(landed["sha256"]), Settings.from_env()):
+                print(f"unchanged: {source.name} sha256 {landed['sha256']} is already published")
+                return False
+            return True
+
         @task(retries=0)
         def parse(landed: dict) -> dict:
             from treasury_warehouse.config import Settings
@@ -86,7 +97,11 @@ def build_ingest_dag(source: Source):
 
             return publish_candidate(source.name, validated, Settings.from_env())
 
-        publish(validate(parse(fetch_and_land())))
+        landed = fetch_and_land()
+        gate = changed(landed)
+        parsed = parse(landed)
+        gate >> parsed
+        publish(validate(parsed))
 
     return ingest()
 

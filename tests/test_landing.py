@@ -43,3 +43,16 @@ def test_revised_file_is_a_new_vintage_and_both_are_kept(tmp_path: Path) -> None
     assert second.sha256 != first.sha256
     assert first.path.read_bytes() == b"release one"
     assert len(list((tmp_path / "tic_mfh").iterdir())) == 2
+
+
+def test_a_landed_file_counts_as_published_only_after_publication(tmp_path: Path, fixture_mirror: Path) -> None:
+    import dataclasses
+
+    from treasury_warehouse.config import Settings
+    from treasury_warehouse.pipeline import fetch_and_land, ingest, is_published
+
+    settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror=str(fixture_mirror))
+    landed = fetch_and_land("fred_fdhbfin", settings)
+    assert not is_published("fred_fdhbfin", str(landed["sha256"]), settings)
+    ingest("fred_fdhbfin", settings)
+    assert is_published("fred_fdhbfin", str(landed["sha256"]), settings)

@@ -13,6 +13,7 @@ TAIL_LINES = 15
 # Pipeline errors read "[source] file: rule '...' failed: detail", the detail possibly
 # continued on indented lines.
 SKIPPED = re.compile(r'Skipping task\.\s+\[task\].*?reason="([^"]*)"')
+UNCHANGED = re.compile(r"unchanged: \S+ sha256 \S+ is already published")
 PIPELINE_ERROR = re.compile(r"\[[a-z0-9_]+\] .*rule '[^']+' failed")
 
 
@@ -35,8 +36,14 @@ def run_dags(dag_ids: list[str], log_dir: Path) -> int:
                 [airflow_executable(), "dags", "test", dag_id], stdout=log, stderr=subprocess.STDOUT, check=False
             ).returncode
         elapsed = time.monotonic() - started
-        skipped = SKIPPED.search(log_path.read_text(errors="replace")) if code == 0 else None
-        status = "FAILED" if code else (f"skipped ({skipped.group(1)})" if skipped else "ok")
+        log_text = log_path.read_text(errors="replace") if code == 0 else ""
+        skipped = SKIPPED.search(log_text)
+        unchanged = UNCHANGED.search(log_text)
+        status = "FAILED" if code else "ok"
+        if skipped:
+            status = f"skipped ({skipped.group(1)})"
+        elif unchanged:
+            status = "unchanged (already published; nothing to do)"
         print(f"{dag_id}: {status} in {elapsed:.1f}s (log: {log_path})", flush=True)
         if code != 0:
             print(failure_reason(log_path.read_text(errors="replace")), file=sys.stderr)

@@ -70,6 +70,11 @@ def _landed(name: str, landed: Landed) -> dict[str, object]:
     return landed.as_xcom()
 
 
+def is_published(name: str, sha256: str, settings: Settings) -> bool:
+    """Whether the landed file with this hash has already passed the gate and been published."""
+    return any((settings.published_dir / name).glob(f"vintage=*__{sha256[:12]}.parquet"))
+
+
 def landed_vintage(manifest: dict[str, object]) -> pd.Timestamp:
     headers = manifest.get("http_headers") or {}
     modified = headers.get("Last-Modified") if isinstance(headers, dict) else None

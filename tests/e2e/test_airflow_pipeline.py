@@ -107,6 +107,11 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(depl
     assert holdings(deployment.warehouse, "Japan", "2011-06-01") == [(881.5, "XII", "2013-02-17", True)]
     assert holdings(deployment.warehouse, "Korea, South", "2011-01-01") == [(31.9, "XI", "2013-02-17", True)]
 
+    again = deployment.run("ingest_tic_mfh")  # the publisher has not changed the file
+    assert again.code == 0, again.output
+    assert "ingest_tic_mfh: unchanged" in again.output
+    assert len(list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))) == 1
+
     published_before = sha256(deployment.warehouse)
     inode_before = deployment.warehouse.stat().st_ino
     served = deployment.mirror_root / "tic" / "mfhhis01.txt"
