@@ -6,9 +6,15 @@ cast(vintage as date) as vintage_released_on,
         landed_at
 {%- endmacro %}
 
-{#- A where-clause condition keeping the newest vintage of a staged source. -#}
-{% macro is_latest_vintage(relation) -%}
-    vintage_released_on = (select max(latest.vintage_released_on) from {{ relation }} as latest)
+{#- A where-clause condition keeping the rows of the newest landed file of a staged source:
+    the latest release date, ties (files without a release date of their own) broken by the
+    landing time. alias qualifies the columns when the relation is joined. -#}
+{% macro is_latest_vintage(relation, alias=none) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    {{ prefix }}vintage_sha256 = (
+        select arg_max(latest.vintage_sha256, strftime(latest.vintage_released_on, '%Y-%m-%d') || strftime(latest.landed_at, '%Y-%m-%dT%H:%M:%S.%f'))
+        from {{ relation }} as latest
+    )
 {%- endmacro %}
 
 {#- True when the country (a dim_country alias) was an EU member on the given date. -#}

@@ -52,7 +52,7 @@ us_points as (
         year,
         ideal_point_final_passage as us_ideal_point
     from {{ ref('stg_voeten__ideal_points') }}
-    where cow_code = 2
+    where cow_code = 2 and {{ is_latest_vintage(ref('stg_voeten__ideal_points')) }}
 
 ),
 
@@ -65,7 +65,10 @@ by_ideal_points as (
     from {{ ref('stg_voeten__ideal_points') }} as points
     inner join us_points on points.year = us_points.year
     inner join {{ ref('int_cow_iso3') }} as cow on points.cow_code = cow.cow_code
-    where points.cow_code <> 2 and points.ideal_point_final_passage is not null
+    where
+        points.cow_code <> 2
+        and points.ideal_point_final_passage is not null
+        and {{ is_latest_vintage(ref('stg_voeten__ideal_points'), 'points') }}
     -- Before unification the file gives both Germanys (255, 260) the code DEU and both
     -- Yemens (678, 680) YAR: keep the one with more votes.
     qualify row_number() over (

@@ -1,7 +1,7 @@
 -- Net purchases of Treasuries per country and month, latest vintage, by two methods:
 --   holdings_change: change in major-foreign-holder holdings (mfhhis01, $bn). At a series
 --     break the change is taken within the old series (the comparison column), so survey
---     benchmark revisions are not counted as purchases.
+--     benchmark revisions are not counted as purchases; without a comparison column it is null.
 --   reported_net_purchases: net foreign purchases of long-term Treasuries reported on SLT
 --     Table 1 (from 2023-02, $mn converted to $bn).
 with mfh as (
@@ -38,7 +38,8 @@ holdings_change as (
         case
             when current_month.series = previous_month.series
                 then current_month.holdings_usd_bn - previous_month.holdings_usd_bn
-            else coalesce(comparison.holdings_usd_bn, current_month.holdings_usd_bn) - previous_month.holdings_usd_bn
+            -- No old-series figure for the month (Dec 2011): the change is unknown, not the break.
+            else comparison.holdings_usd_bn - previous_month.holdings_usd_bn
         end as net_purchases_usd_bn
     from primary_series as current_month
     inner join primary_series as previous_month

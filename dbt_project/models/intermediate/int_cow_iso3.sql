@@ -12,6 +12,6 @@ from (
         max(year) over (partition by cow_code) as last_year,
         row_number() over (partition by cow_code order by year desc) as latest
     from {{ ref('stg_voeten__ideal_points') }}
-    where iso3_code is not null
+    where iso3_code is not null and {{ is_latest_vintage(ref('stg_voeten__ideal_points')) }}
 )
 where latest = 1

@@ -47,4 +47,3 @@ left join {{ ref('int_country_names') }} as country_names
     on lower(trim(named.tic_name)) = country_names.name_key
 left join {{ ref('tic_aggregates') }} as aggregates
     on named.tic_name = aggregates.tic_name
-where named.is_country_row or aggregates.aggregate_kind is not null

@@ -1,5 +1,6 @@
--- Country x year x bloc, through bloc_last_year: years after the last vote data carry
--- the latest classification forward and say so.
+-- Country x year x bloc, through bloc_last_year (default: the current year): years after
+-- the last vote data carry the latest classification forward and say so.
+{%- set last_year = var('bloc_last_year') %}
 with assigned as (
 
     select * from {{ ref('int_blocs_assigned') }}
@@ -14,7 +15,7 @@ last_measured as (
 
 years as (
 
-    select unnest(range(1946, {{ var('bloc_last_year') | int }} + 1)) as year
+    select unnest(range(1946, {{ last_year | int if last_year else 'year(current_date)' }} + 1)) as year
 
 ),
 

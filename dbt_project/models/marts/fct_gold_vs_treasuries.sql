@@ -11,7 +11,7 @@ with imf as (
         arg_max(gold_fine_troy_oz, period_end) as world_gold_fine_troy_oz,
         max(period_end) as gold_as_of
     from {{ ref('stg_imf__gold_reserves') }}
-    where imf_country_name = 'World'
+    where imf_country_name = 'World' and {{ is_latest_vintage(ref('stg_imf__gold_reserves')) }}
     group by year(period_end)
 
 ),
@@ -22,7 +22,11 @@ wgc as (
         year(period_start) as year,
         sum(change_tonnes) as reported_change_tonnes
     from {{ ref('stg_wgc__gold_changes') }}
-    where frequency = 'annual' and wgc_country_name not in ('Euro Area')
+    where
+        frequency = 'annual'
+        -- The euro area repeats its members; Turkey* is a second measure of Turkey's gold.
+        and wgc_country_name not in ('Euro Area', 'Turkey*')
+        and {{ is_latest_vintage(ref('stg_wgc__gold_changes')) }}
     group by year(period_start)
 
 ),
@@ -36,7 +40,7 @@ ewn_countries as (
     from {{ ref('stg_ewn__positions') }} as positions
     inner join {{ ref('int_country_names') }} as country_names
         on lower(positions.ewn_country_name) = country_names.name_key
-    where positions.{{ is_latest_vintage(ref('stg_ewn__positions')) }}
+    where {{ is_latest_vintage(ref('stg_ewn__positions'), 'positions') }}
 
 ),
 
@@ -49,7 +53,10 @@ implied_value as (
         count(*) as countries_valued
     from ewn_countries
     inner join {{ ref('stg_worldbank__total_reserves') }} as reserves
-        on ewn_countries.iso3 = reserves.wb_country_code and ewn_countries.year = reserves.year
+        on
+            ewn_countries.iso3 = reserves.wb_country_code
+            and ewn_countries.year = reserves.year
+            and {{ is_latest_vintage(ref('stg_worldbank__total_reserves'), 'reserves') }}
     group by ewn_countries.year
 
 ),

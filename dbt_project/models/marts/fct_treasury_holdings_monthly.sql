@@ -8,8 +8,9 @@ with holdings as (
 
 latest_vintage as (
 
-    select max(vintage_released_on) as vintage_released_on
+    select distinct vintage_sha256
     from holdings
+    where {{ is_latest_vintage(ref('stg_tic__major_foreign_holders')) }}
 
 ),
 
@@ -50,7 +51,7 @@ select
     holdings.series,
     'mfhhis01' as source_table,
     holdings.footnote_markers,
-    holdings.vintage_released_on = latest_vintage.vintage_released_on as is_latest_vintage,
+    holdings.vintage_sha256 = latest_vintage.vintage_sha256 as is_latest_vintage,
     case
         when blocs.bloc is not null then blocs.bloc
         when not holdings.is_country then 'not_classified_aggregate'
