@@ -38,11 +38,12 @@ def build_warehouse():
     def audit(build_path: str) -> str:
         from pathlib import Path
 
-        from treasury_warehouse.warehouse import audit
+        from treasury_warehouse.warehouse import accept, audit
 
-        for mart in audit(Path(build_path)):
+        accepted = accept(Path(build_path))  # a failed audit deletes the candidate
+        for mart in audit(accepted):
             print(f"{mart.name}: {mart.rows} rows, latest month {mart.latest_month}")
-        return build_path
+        return str(accepted)
 
     @task
     def publish(build_path: str) -> str:

@@ -32,6 +32,8 @@ class FakeBea(http.server.BaseHTTPRequestHandler):
         self.server.queries.append(query)
         status, name = self.server.answer
         body = (FIXTURES / name).read_bytes()
+        # The real API echoes the request parameters, the key among them.
+        body = body.replace(b'"ParameterValue": "***"', f'"ParameterValue": "{query.get("UserID", [""])[0]}"'.encode())
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -54,8 +54,7 @@ def ingested(settings: Settings, published_fixtures: Path) -> Settings:
 
 
 def build_and_publish(settings: Settings) -> Path:
-    build_path = warehouse.build(settings)
-    warehouse.audit(build_path)
+    build_path = warehouse.accept(warehouse.build(settings))
     warehouse.publish(settings, build_path)
     return build_path
 
@@ -93,6 +92,30 @@ def test_failed_build_leaves_the_published_warehouse(ingested: Settings) -> None
 
     assert os.path.samefile(first, ingested.warehouse_path)
     assert warehouse.builds(ingested) == [first]
+
+
+def test_a_build_failing_the_audit_is_never_kept_or_rolled_back_to(ingested: Settings) -> None:
+    first = build_and_publish(ingested)
+    candidate = warehouse.build(ingested)
+    with duckdb.connect(str(candidate)) as con:
+        con.execute("delete from marts.fct_niip")  # an empty mart fails the audit
+    with pytest.raises(warehouse.BuildFailed, match="mart_not_empty"):
+        warehouse.accept(candidate)
+
+    assert not candidate.exists()
+    assert warehouse.builds(ingested) == [first]
+    third = build_and_publish(ingested)
+    assert warehouse.rollback(ingested) == first
+    assert third.stat().st_mode & 0o222 == 0  # kept builds are read-only
+
+
+def test_an_older_build_never_replaces_a_newer_one(ingested: Settings) -> None:
+    older = warehouse.accept(warehouse.build(ingested))
+    newer = build_and_publish(ingested)
+
+    with pytest.raises(warehouse.BuildFailed, match="newest_wins"):
+        warehouse.publish(ingested, older)
+    assert os.path.samefile(newer, ingested.warehouse_path)
 
 
 def test_nothing_published_is_refused(settings: Settings) -> None:

@@ -60,9 +60,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         print(json.dumps(ingest(args.name, settings), indent=2))
     elif args.command == "build":
-        build_path = warehouse.build(settings)
-        warehouse.audit(build_path)
-        warehouse.publish(settings, build_path)
+        warehouse.publish(settings, warehouse.accept(warehouse.build(settings)))
         print(warehouse.summary_line(settings))
     elif args.command == "summary":
         if not settings.warehouse_path.exists():

@@ -50,6 +50,9 @@ class Settings:
     def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("DATA_DIR", PROJECT_ROOT / "data")).resolve()
         warehouse = Path(os.environ.get("WAREHOUSE_PATH", data_dir / "warehouse.duckdb")).resolve()
+        keep_builds = int(os.environ.get("KEEP_BUILDS", "5"))
+        if keep_builds < 1:
+            raise ValueError(f"KEEP_BUILDS must be at least 1 (the published build), not {keep_builds}")
         mirror = os.environ.get("SOURCE_MIRROR") or None
         if mirror and "://" not in mirror:
             mirror = str(Path(mirror).resolve())
@@ -57,6 +60,6 @@ class Settings:
             data_dir=data_dir,
             warehouse_path=warehouse,
             source_mirror=mirror,
-            keep_builds=int(os.environ.get("KEEP_BUILDS", "5")),
+            keep_builds=keep_builds,
             dbt_project_dir=Path(os.environ.get("DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project")).resolve(),
         )

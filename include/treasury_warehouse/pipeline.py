@@ -7,6 +7,7 @@ command line can call them directly.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -55,6 +56,11 @@ def _fetch_keyed(source: Source, settings: Settings, api_key: str | None) -> dic
     url = f"{source.url}{separator}{source.api_key_param}={urllib.parse.quote(api_key)}"
     log.info("fetching %s from %s", source.name, redacted(url, urllib.parse.quote(api_key)))
     fetched = fetch(url, source.name, secret=urllib.parse.quote(api_key))
+    # APIs echo the request, key included (BEA: BEAAPI.Request.RequestParam USERID): the
+    # landed bytes, and so the vintage hash, must not depend on or reveal the key.
+    scrubbed = fetched.content.replace(api_key.encode(), b"***")
+    scrubbed = scrubbed.replace(urllib.parse.quote(api_key).encode(), b"***")
+    fetched = dataclasses.replace(fetched, content=scrubbed)
     return _landed(source.name, land(source.name, source.file_name, fetched, settings.raw_dir))
 
 
@@ -70,9 +76,14 @@ def _landed(name: str, landed: Landed) -> dict[str, object]:
     return landed.as_xcom()
 
 
+# Bump when a parser or suite changes what is published: files published by an earlier
+# revision are then parsed and gated again, and replaced, instead of being skipped as unchanged.
+PIPELINE_REVISION = 1
+
+
 def is_published(name: str, sha256: str, settings: Settings) -> bool:
-    """Whether the landed file with this hash has already passed the gate and been published."""
-    return any((settings.published_dir / name).glob(f"vintage=*__{sha256[:12]}.parquet"))
+    """Whether this landed file has passed the gate and been published by this revision."""
+    return any((settings.published_dir / name).glob(f"vintage=*__{sha256[:12]}__r{PIPELINE_REVISION}.parquet"))
 
 
 def landed_vintage(manifest: dict[str, object]) -> pd.Timestamp:
@@ -131,7 +142,7 @@ def validate_candidate(name: str, parsed: dict[str, object], settings: Settings)
 
 
 def published_path(settings: Settings, name: str, vintage: str, sha256: str) -> Path:
-    return settings.published_dir / name / f"vintage={vintage}__{sha256[:12]}.parquet"
+    return settings.published_dir / name / f"vintage={vintage}__{sha256[:12]}__r{PIPELINE_REVISION}.parquet"
 
 
 def publish_candidate(name: str, validated: dict[str, object], settings: Settings) -> dict[str, object]:
@@ -144,6 +155,9 @@ def publish_candidate(name: str, validated: dict[str, object], settings: Setting
     frame["landed_at"] = pd.Timestamp(str(manifest["fetched_at"]))
     target = published_path(settings, name, str(validated["vintage"]), str(validated["sha256"]))
     write_parquet_atomic(frame, target)
+    for earlier in target.parent.glob(f"vintage=*__{str(validated['sha256'])[:12]}*.parquet"):
+        if earlier != target:  # the same file as published by an earlier revision
+            earlier.unlink()
     Path(str(validated["candidate"])).unlink(missing_ok=True)
     log.info("published %s vintage %s: %d rows at %s", name, validated["vintage"], len(frame), target)
     return {**validated, "published": str(target)}

@@ -1,19 +1,25 @@
 """Build the warehouse with dbt into a new file, audit it, then publish it atomically.
 
 DuckDB allows one writer per file and a reader in another process blocks a writer, so
-the build never touches the published file: dbt writes builds/warehouse-<stamp>.duckdb,
-the audit opens it read-only, and publication renames a hard link over the published
-path. Readers that hold the old file keep reading it; new readers see the new build.
-The last ``keep_builds`` builds stay on disk for rollback.
+the build never touches the published file: dbt writes builds/candidate-<stamp>.duckdb,
+the audit opens it read-only and, if it passes, renames it warehouse-<stamp>.duckdb and
+makes it read-only; publication renames a hard link of it over the published path.
+Readers that hold the old file keep reading it; new readers see the new build. Only
+audited builds are named warehouse-*, so only they can be published or rolled back to;
+the last ``keep_builds`` of them stay on disk.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +30,9 @@ from treasury_warehouse.errors import PipelineError
 log = logging.getLogger(__name__)
 
 BUILD_PREFIX = "warehouse-"
+CANDIDATE_PREFIX = "candidate-"
+# A candidate left this long by a killed build is removed by the next build.
+STALE_CANDIDATE_S = 6 * 3600
 MARTS_SCHEMA = "marts"
 
 
@@ -40,7 +49,14 @@ class MartSummary:
 
 def new_build_path(settings: Settings) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return settings.builds_dir / f"{BUILD_PREFIX}{stamp}.duckdb"
+    return settings.builds_dir / f"{CANDIDATE_PREFIX}{stamp}.duckdb"
+
+
+def _remove_stale_candidates(settings: Settings) -> None:
+    now = datetime.now(UTC).timestamp()
+    for candidate in settings.builds_dir.glob(f"{CANDIDATE_PREFIX}*.duckdb"):
+        if now - candidate.stat().st_mtime > STALE_CANDIDATE_S:
+            candidate.unlink(missing_ok=True)
 
 
 def dbt_executable() -> str:
@@ -99,6 +115,8 @@ def build(settings: Settings) -> Path:
     from treasury_warehouse.sources import SOURCES
 
     build_path = new_build_path(settings)
+    if settings.builds_dir.exists():
+        _remove_stale_candidates(settings)
     excluded = unpublished_selectors(settings)
     if len(excluded) == len({s.dbt_source for s in SOURCES.values()}):
         raise BuildFailed(
@@ -150,6 +168,19 @@ def audit(build_path: Path) -> list[MartSummary]:
     return summaries
 
 
+def accept(candidate: Path) -> Path:
+    """Audit a candidate build; keep it as a read-only warehouse-* build, or delete it."""
+    try:
+        audit(candidate)
+    except BuildFailed:
+        candidate.unlink(missing_ok=True)
+        raise
+    accepted = candidate.with_name(candidate.name.replace(CANDIDATE_PREFIX, BUILD_PREFIX, 1))
+    candidate.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # readers cannot change a kept build
+    os.replace(candidate, accepted)
+    return accepted
+
+
 def _link_into_place(build_path: Path, published: Path) -> None:
     published.parent.mkdir(parents=True, exist_ok=True)
     staging = published.with_name(f".{published.name}.{os.getpid()}.swap")
@@ -177,25 +208,48 @@ def published_build(settings: Settings) -> Path | None:
     return None
 
 
+@contextmanager
+def _publication_lock(settings: Settings) -> Iterator[None]:
+    """One publication (or rollback) at a time, whatever runs it: Airflow, make, a person."""
+    settings.builds_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.builds_dir / ".publish.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def publish(settings: Settings, build_path: Path) -> Path:
-    _link_into_place(build_path, settings.warehouse_path)
-    log.info("published %s as %s", build_path.name, settings.warehouse_path)
-    for old in builds(settings)[: -settings.keep_builds]:
-        old.unlink()
+    """Publish an accepted build unless a newer one is already published."""
+    if not build_path.name.startswith(BUILD_PREFIX):
+        raise BuildFailed("warehouse", build_path.name, "accepted", "only audited warehouse-* builds are published")
+    with _publication_lock(settings):
+        current = published_build(settings)
+        if current is not None and current.name > build_path.name:
+            raise BuildFailed(
+                "warehouse", build_path.name, "newest_wins", f"{current.name}, built later, is already published"
+            )
+        _link_into_place(build_path, settings.warehouse_path)
+        log.info("published %s as %s", build_path.name, settings.warehouse_path)
+        for old in builds(settings)[: -settings.keep_builds]:
+            if old != build_path:
+                old.unlink()
     return settings.warehouse_path
 
 
 def rollback(settings: Settings) -> Path:
     """Publish the build before the current one."""
-    kept = builds(settings)
-    current = published_build(settings)
-    older = [b for b in kept if current is None or b < current]
-    if current is None or not older:
-        raise BuildFailed(
-            "warehouse", str(settings.warehouse_path), "rollback", "no earlier build is kept to roll back to"
-        )
-    _link_into_place(older[-1], settings.warehouse_path)
-    return older[-1]
+    with _publication_lock(settings):
+        kept = builds(settings)
+        current = published_build(settings)
+        older = [b for b in kept if current is None or b < current]
+        if current is None or not older:
+            raise BuildFailed(
+                "warehouse", str(settings.warehouse_path), "rollback", "no earlier build is kept to roll back to"
+            )
+        _link_into_place(older[-1], settings.warehouse_path)
+        return older[-1]
 
 
 def summary_line(settings: Settings) -> str:

@@ -85,6 +85,7 @@ def test_below_threshold_and_not_available_cells(fixture_bytes: bytes) -> None:
         (lambda t: t.replace("Mexico\t61.6\t52.8", "Mexico\t61.6\t"), "row_width"),
         (lambda t: t.replace("MAJOR FOREIGN HOLDERS", "MAJOR HOLDERS"), "title"),
         (lambda t: t.replace("Grand Total", "Total"), "grand_total"),
+        (lambda t: t.replace("\tDec\tNov\tOct", "\tDec\t\tOct", 1), "month_row"),
     ],
 )
 def test_malformed_files_fail_naming_the_rule(fixture_bytes: bytes, mangle, rule: str) -> None:

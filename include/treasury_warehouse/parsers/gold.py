@@ -204,9 +204,15 @@ def parse_ewn(content: bytes, file: str = "EWN-dataset.xlsx") -> pd.DataFrame:
         {
             "country_name": frame["Country"].astype(str).str.strip(),
             "ifs_code": pd.to_numeric(frame["IFS_Code"], errors="coerce").astype("Int64").astype("string"),
-            "year": pd.to_numeric(frame["Year"], errors="raise").astype("int64"),
+            "year": pd.to_numeric(frame["Year"], errors="coerce"),
         }
     )
+    if out["year"].isna().any():
+        row = int(out["year"].isna().to_numpy().nonzero()[0][0]) + 2
+        raise ParseError(
+            EWN_SOURCE, f"{file} [Dataset] row {row}", "year", f"not a year: {frame['Year'].iloc[row - 2]!r}"
+        )
+    out["year"] = out["year"].astype("int64")
     for published, column in EWN_COLUMNS.items():
         out[column] = pd.to_numeric(frame[published], errors="coerce").astype("float64")
     return out

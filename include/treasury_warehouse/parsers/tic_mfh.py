@@ -169,7 +169,10 @@ def _read_blocks(lines: list[list[str]], file: str) -> list[_Block]:
         if _is_month_row(cells):
             current = _Block(month_line=lineno, series_labels=_series_labels(lines, idx))
             width = max(col for col, c in enumerate(cells) if c.strip())
-            current.months = [MONTHS[c.strip()] for c in cells[1 : width + 1]]
+            labels = [c.strip() for c in cells[1 : width + 1]]
+            if not all(labels):
+                raise _fail(file, lineno, "month_row", f"blank cell among the month columns: {labels}")
+            current.months = [MONTHS[label] for label in labels]
             blocks.append(current)
             in_body = False
             continue

@@ -265,6 +265,11 @@ def parse_ideal_points(content: bytes, file: str = "Idealpoints.dta") -> pd.Data
     missing = [c for c in IDEAL_POINT_COLUMNS if c not in frame.columns]
     if missing:
         raise ParseError(source, file, "columns", f"missing {missing}")
+    for column in ("ccode", "year"):
+        bad = pd.to_numeric(frame[column], errors="coerce").isna()
+        if bad.any():
+            first = int(bad.to_numpy().nonzero()[0][0])
+            raise ParseError(source, f"{file} row {first + 2}", "integer", f"{column}: {frame[column].iloc[first]!r}")
     out = pd.DataFrame(
         {
             "ccode": pd.to_numeric(frame["ccode"], errors="raise").astype("int64").astype(str),
