@@ -14,12 +14,12 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers.common import decode_text
+from treasury_warehouse.parsers.common import decode_text, release_date
 
 SOURCE = "bea_iip"
 NOT_AVAILABLE = {"n.a.", "(D)", "---", ""}
@@ -51,20 +51,12 @@ def _period_end(text: str) -> tuple[date, str] | None:
     return None
 
 
-def _release_date(lines: list[str], file: str) -> date:
-    for line in lines[:8]:
-        match = re.search(r"Release Date:\s*(\w+ \d{1,2}, \d{4})", line)
-        if match:
-            return datetime.strptime(match.group(1), "%B %d, %Y").date()
-    raise ParseError(SOURCE, file, "release_line", "no 'Release Date: <Month d, yyyy>' line above the header")
-
-
 def parse(content: bytes, file: str = "table1.2.csv") -> pd.DataFrame:
     text = decode_text(content, SOURCE, file)
     lines = text.splitlines()
     if "international investment position" not in " ".join(lines[:3]).lower():
         raise ParseError(SOURCE, file, "title", "the title does not name an international investment position table")
-    vintage = _release_date(lines, file)
+    vintage = release_date(lines, "Release Date:", SOURCE, file, within=8)
     header_at = next((i for i, line in enumerate(lines) if line.startswith("Line,")), None)
     if header_at is None:
         raise ParseError(SOURCE, file, "header", "no header row starting 'Line,Type of investment'")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
+
 from treasury_warehouse.errors import ParseError
 
 HTML_MARKERS = ("<!doctype html", "<html", "<head>", "<body")
@@ -32,3 +35,13 @@ def require_binary(content: bytes, source: str, file: str, magic: bytes, kind: s
     if not content.startswith(magic):
         refuse_html(content, source, file)
         raise ParseError(source, file, "file_signature", f"the file does not start like {kind}")
+
+
+def release_date(lines: list[str], label: str, source: str, file: str, within: int) -> date:
+    """The date written as '<label> Month d, yyyy' in the first lines of a publisher file."""
+    pattern = re.compile(rf"{label}\s*(\w+ \d{{1,2}}, \d{{4}})")
+    for line in lines[:within]:
+        match = pattern.search(line)
+        if match:
+            return datetime.strptime(match.group(1), "%B %d, %Y").date()
+    raise ParseError(source, file, "release_line", f"no '{label} <Month d, yyyy>' in the first {within} lines")

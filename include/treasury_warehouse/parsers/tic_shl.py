@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers.common import decode_text
+from treasury_warehouse.parsers.common import decode_text, release_date
 
 SOURCE = "tic_shl"
 UNIT_MARKER = "millions of dollars"
@@ -58,20 +58,12 @@ def _survey_date(text: str) -> date:
     return month_end
 
 
-def _release_date(lines: list[str], file: str) -> date:
-    for line in lines[:12]:
-        match = re.search(r"For release (\w+ \d{1,2}, \d{4})", line)
-        if match:
-            return datetime.strptime(match.group(1), "%B %d, %Y").date()
-    raise ParseError(SOURCE, file, "release_line", "no 'For release <Month d, yyyy>' line in the preamble")
-
-
 def parse(content: bytes, file: str = "shlhistdat.txt") -> pd.DataFrame:
     text = decode_text(content, SOURCE, file, encoding="latin-1")
     lines = text.splitlines()
     if UNIT_MARKER not in " ".join(lines[:4]).lower():
         raise ParseError(SOURCE, file, "units", f"expected '{UNIT_MARKER}' in the preamble; the unit may have changed")
-    vintage = _release_date(lines, file)
+    vintage = release_date(lines, "For release", SOURCE, file, within=12)
     header_at = next((i for i, line in enumerate(lines) if line.startswith("Country code\t")), None)
     if header_at is None or header_at < 2:
         raise ParseError(SOURCE, file, "header", "no header row starting 'Country code' below two header rows")
