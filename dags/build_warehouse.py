@@ -50,10 +50,11 @@ def build_warehouse():
         from pathlib import Path
 
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.warehouse import publish, summary_line
+        from treasury_warehouse.warehouse import export_marts, publish, summary_line
 
         settings = Settings.from_env()
         publish(settings, Path(build_path))
+        export_marts(settings, Path(build_path))
         line = summary_line(settings)
         print(line)
         return line

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from treasury_warehouse import warehouse
@@ -76,6 +77,10 @@ def test_build_publishes_an_audited_standalone_file(ingested: Settings) -> None:
     marts = {mart.name: mart for mart in warehouse.audit(ingested.warehouse_path)}
     assert marts["fct_treasury_holdings_monthly"].latest_month == "2012-12-01"
     assert {"dim_country", "dim_bloc_membership", "fct_bloc_flows", "fct_treasury_exposure"} <= set(marts)
+    exported = warehouse.export_marts(ingested, build_path)
+    assert {path.stem for path in exported} == set(marts)
+    for path in exported:
+        assert len(pd.read_parquet(path)) == marts[path.stem].rows, path
     # The file stands alone: no view reads the Parquet area.
     for parquet in ingested.published_dir.rglob("*.parquet"):
         parquet.unlink()

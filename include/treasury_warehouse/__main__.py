@@ -60,13 +60,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         print(json.dumps(ingest(args.name, settings), indent=2))
     elif args.command == "build":
-        warehouse.publish(settings, warehouse.accept(warehouse.build(settings)))
+        accepted = warehouse.accept(warehouse.build(settings))
+        warehouse.publish(settings, accepted)
+        warehouse.export_marts(settings, accepted)
         print(warehouse.summary_line(settings))
     elif args.command == "summary":
         if not settings.warehouse_path.exists():
             print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)
             return 1
         print(f"published warehouse: {warehouse.summary_line(settings)}")
+        print(f"Parquet exports of the marts: {settings.exports_dir}")
         for index in sorted(settings.quality_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html")):
             print(f"Great Expectations Data Docs ({index.parents[4].name}): {index}")
     elif args.command == "rollback":

@@ -18,6 +18,7 @@ class Settings:
     data_dir/published  gated tables that dbt reads, one Parquet file per vintage
     data_dir/quality    Great Expectations project: suites, results, Data Docs
     data_dir/builds     the last warehouse builds; warehouse_path links the published one
+    data_dir/exports    the published marts as Parquet, one file each
     """
 
     data_dir: Path
@@ -45,6 +46,10 @@ class Settings:
     @property
     def builds_dir(self) -> Path:
         return self.data_dir / "builds"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @classmethod
     def from_env(cls) -> Settings:

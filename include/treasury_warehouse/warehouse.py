@@ -238,6 +238,30 @@ def publish(settings: Settings, build_path: Path) -> Path:
     return settings.warehouse_path
 
 
+def export_marts(settings: Settings, build_path: Path) -> list[Path]:
+    """Write every mart of a build to exports/<mart>.parquet, each file replaced atomically,
+    for tools that read Parquet rather than DuckDB."""
+    import duckdb
+
+    settings.exports_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with duckdb.connect(str(build_path), read_only=True) as con:
+        marts = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
+            ).fetchall()
+        ]
+        for mart in marts:
+            target = settings.exports_dir / f"{mart}.parquet"
+            partial = target.with_name(f".{mart}.{os.getpid()}.parquet")
+            # Names come from the catalogue; the path is the project's own.
+            con.execute(f"copy {MARTS_SCHEMA}.\"{mart}\" to '{partial}' (format parquet)")
+            os.replace(partial, target)
+            written.append(target)
+    return written
+
+
 def rollback(settings: Settings) -> Path:
     """Publish the build before the current one."""
     with _publication_lock(settings):
