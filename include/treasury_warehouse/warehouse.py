@@ -255,8 +255,9 @@ def export_marts(settings: Settings, build_path: Path) -> list[Path]:
         for mart in marts:
             target = settings.exports_dir / f"{mart}.parquet"
             partial = target.with_name(f".{mart}.{os.getpid()}.parquet")
-            # Names come from the catalogue; the path is the project's own.
-            con.execute(f"copy {MARTS_SCHEMA}.\"{mart}\" to '{partial}' (format parquet)")
+            # Names come from the catalogue; the path is the project's own, its quotes doubled.
+            quoted_path = str(partial).replace("'", "''")
+            con.execute(f"copy {MARTS_SCHEMA}.\"{mart}\" to '{quoted_path}' (format parquet)")
             os.replace(partial, target)
             written.append(target)
     return written
