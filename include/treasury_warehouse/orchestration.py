@@ -7,11 +7,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, BaseNotifier
 
 from treasury_warehouse.sources import Source
 
 OWNER = "data-platform"
+# One slot: tasks that write the DuckDB warehouse (build, publish) never run at once,
+# whatever the executor and however many workers. Created by `make airflow-init`,
+# `python -m treasury_warehouse airflow-run` and the compose file's airflow-init.
+WAREHOUSE_POOL = "warehouse_writer"
+WAREHOUSE_POOL_DESCRIPTION = "serialises writers of the DuckDB warehouse"
+
+
+class FailureNotifier(BaseNotifier):
+    """Task-failure callback: log, plus webhook or e-mail when configured (see notify.py)."""
+
+    def notify(self, context) -> None:
+        from treasury_warehouse.notify import failure_from_context, send
+
+        send(failure_from_context(context))
+
 
 DEFAULT_ARGS = {
     "owner": OWNER,
@@ -20,6 +35,7 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),
     "execution_timeout": timedelta(minutes=30),
+    "on_failure_callback": FailureNotifier(),
 }
 
 
