@@ -38,6 +38,7 @@ install-dev: $(VENV)/.installed-dev
 
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	$(BIN)/airflow db migrate > /dev/null
+	$(BIN)/airflow pools set warehouse_writer 1 "serialises writers of the DuckDB warehouse" > /dev/null
 
 airflow-init: $(AIRFLOW_HOME)/airflow.db
 

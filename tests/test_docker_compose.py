@@ -57,3 +57,38 @@ def test_no_default_secrets_in_the_file() -> None:
     assert "_AIRFLOW_WWW_USER_PASSWORD" not in text
     assert "${POSTGRES_PASSWORD:?" in text
     assert "AIRFLOW_ADMIN_PASSWORD:?" in text
+
+
+def compose_spec_errors(spec: dict) -> list[str]:
+    """Violations of the Compose specification's JSON schema (as vendored by check-jsonschema)."""
+    import json
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads((files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(spec)]
+
+
+def test_the_file_follows_the_compose_specification() -> None:
+    assert compose_spec_errors(compose()) == []
+
+
+def test_the_schema_check_catches_a_malformed_file() -> None:
+    spec = compose()
+    spec["services"]["airflow-worker"]["depends_on"] = "redis"  # must be a list or a mapping
+    spec["services"]["airflow-worker"]["restartt"] = "always"  # unknown key
+
+    errors = compose_spec_errors(spec)
+
+    assert any(e.startswith("services/airflow-worker/depends_on") for e in errors), errors
+    assert any("restartt" in e for e in errors), errors
+
+
+def test_init_creates_the_warehouse_writer_pool() -> None:
+    from treasury_warehouse.orchestration import WAREHOUSE_POOL
+
+    init = "\n".join(compose()["services"]["airflow-init"]["command"])
+    assert f"airflow pools set {WAREHOUSE_POOL} 1 " in init
+    assert f"airflow pools set {WAREHOUSE_POOL} 1 " in (ROOT / "Makefile").read_text()
