@@ -2,7 +2,9 @@
 
 dbt builds into a new DuckDB file, the audit checks it read-only, and only then is it
 swapped in for the published file, so BI readers never see half a build and never
-block it.
+block it. dbt runs as one `dbt build` (see the README on why not one task per model);
+the task log lists every model, seed and test with its status and time, and the run's
+dbt docs page is published with the build. Writers share a one-slot pool.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import AssetAny, dag, task
 
-from treasury_warehouse.orchestration import DEFAULT_ARGS, source_asset
+from treasury_warehouse.orchestration import DEFAULT_ARGS, WAREHOUSE_POOL, source_asset
 from treasury_warehouse.sources import SOURCES
 
 
@@ -27,12 +29,17 @@ from treasury_warehouse.sources import SOURCES
     tags=["warehouse", "dbt"],
 )
 def build_warehouse():
-    @task(retries=0)
+    @task(retries=0, pool=WAREHOUSE_POOL)
     def dbt_build() -> str:
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.warehouse import build
+        from treasury_warehouse.warehouse import build, node_results
 
-        return str(build(Settings.from_env()))
+        build_path = build(Settings.from_env())
+        nodes = node_results(build_path)
+        print(f"dbt build: {len(nodes)} nodes; slowest:")
+        for node in nodes[:5]:
+            print(f"  {node.seconds:6.2f}s {node.unique_id}")
+        return str(build_path)
 
     @task(retries=0)
     def audit(build_path: str) -> str:
@@ -45,18 +52,20 @@ def build_warehouse():
             print(f"{mart.name}: {mart.rows} rows, latest month {mart.latest_month}")
         return str(accepted)
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     def publish(build_path: str) -> str:
         from pathlib import Path
 
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.warehouse import export_marts, publish, summary_line
+        from treasury_warehouse.warehouse import docs_path, export_marts, publish, summary_line
 
         settings = Settings.from_env()
         publish(settings, Path(build_path))
         export_marts(settings, Path(build_path))
         line = summary_line(settings)
         print(line)
+        print(f"dbt docs: {docs_path(settings)}")
+        print(f"Parquet exports of the marts: {settings.exports_dir}")
         return line
 
     publish(audit(dbt_build()))

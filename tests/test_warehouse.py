@@ -77,6 +77,11 @@ def test_build_publishes_an_audited_standalone_file(ingested: Settings) -> None:
     marts = {mart.name: mart for mart in warehouse.audit(ingested.warehouse_path)}
     assert marts["fct_treasury_holdings_monthly"].latest_month == "2012-12-01"
     assert {"dim_country", "dim_bloc_membership", "fct_bloc_flows", "fct_treasury_exposure"} <= set(marts)
+    # dbt's docs page and per-node results are published with the build.
+    assert "fct_treasury_exposure" in warehouse.docs_path(ingested).read_text()
+    nodes = warehouse.node_results(build_path)
+    assert {n.status for n in nodes} <= {"success", "pass"}
+    assert "model.treasury_warehouse.fct_bloc_flows" in {n.unique_id for n in nodes}
     exported = warehouse.export_marts(ingested, build_path)
     assert {path.stem for path in exported} == set(marts)
     for path in exported:
@@ -138,6 +143,8 @@ def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
     assert warehouse.rollback(ingested) == second
     assert warehouse.published_build(ingested) == second
     assert not first.exists()
+    assert not warehouse.sidecar(first, "docs").exists()
+    assert not warehouse.sidecar(first, "run_results").exists()
     with pytest.raises(warehouse.BuildFailed, match="no earlier build"):
         warehouse.rollback(ingested)
 
@@ -181,3 +188,55 @@ def test_reader_in_another_process_neither_blocks_nor_sees_half_a_build(ingested
         assert reader.wait(timeout=30) == 0
     finally:
         reader.kill()
+
+
+def marts_content(path: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        frames = {name: con.execute(f'select * from marts."{name}"').df() for name in names}
+    return {name: frame.sort_values(list(frame.columns)).reset_index(drop=True) for name, frame in frames.items()}
+
+
+def test_a_rebuild_from_the_same_inputs_is_identical(ingested: Settings) -> None:
+    first = marts_content(build_and_publish(ingested))
+    second = marts_content(build_and_publish(ingested))
+
+    assert set(first) == set(second)
+    for name, frame in first.items():
+        pd.testing.assert_frame_equal(frame, second[name], obj=name)
+        assert not frame.duplicated().any(), name
+
+
+def test_a_second_build_waits_for_the_running_one(ingested: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    ingested.builds_dir.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import fcntl, sys, time
+                with open({str(ingested.builds_dir / ".build.lock")!r}, "a+") as lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    print("locked", flush=True)
+                    time.sleep(3)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with caplog.at_level("WARNING", logger="treasury_warehouse.warehouse"):
+            candidate = warehouse.build(ingested)
+        assert holder.poll() == 0  # the other build had finished before this one started
+    finally:
+        holder.kill()
+    assert "waiting for another warehouse build" in caplog.text
+    assert candidate.exists()

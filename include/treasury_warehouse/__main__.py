@@ -70,6 +70,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         print(f"published warehouse: {warehouse.summary_line(settings)}")
         print(f"Parquet exports of the marts: {settings.exports_dir}")
+        print(f"dbt docs (lineage, columns, tests): {warehouse.docs_path(settings)}")
         for index in sorted(settings.quality_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html")):
             print(f"Great Expectations Data Docs ({index.parents[4].name}): {index}")
     elif args.command == "rollback":

@@ -25,9 +25,22 @@ def airflow_executable() -> str:
     return found
 
 
+def ensure_pool() -> None:
+    """Create (or resize) the one-slot pool the warehouse writers share."""
+    from treasury_warehouse.orchestration import WAREHOUSE_POOL, WAREHOUSE_POOL_DESCRIPTION
+
+    subprocess.run(
+        [airflow_executable(), "pools", "set", WAREHOUSE_POOL, "1", WAREHOUSE_POOL_DESCRIPTION],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
 def run_dags(dag_ids: list[str], log_dir: Path) -> int:
     """Run each DAG in turn; stop at the first failure and show why."""
     log_dir.mkdir(parents=True, exist_ok=True)
+    ensure_pool()
     for dag_id in dag_ids:
         log_path = log_dir / f"{dag_id}.log"
         started = time.monotonic()

@@ -12,6 +12,7 @@ the last ``keep_builds`` of them stay on disk.
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import shutil
@@ -56,7 +57,7 @@ def _remove_stale_candidates(settings: Settings) -> None:
     now = datetime.now(UTC).timestamp()
     for candidate in settings.builds_dir.glob(f"{CANDIDATE_PREFIX}*.duckdb"):
         if now - candidate.stat().st_mtime > STALE_CANDIDATE_S:
-            candidate.unlink(missing_ok=True)
+            _discard(candidate)
 
 
 def dbt_executable() -> str:
@@ -107,16 +108,64 @@ def unpublished_selectors(settings: Settings) -> list[str]:
     return sorted({s.dbt_selector for s in SOURCES.values() if s.dbt_source not in published_sources})
 
 
+@contextmanager
+def _lock(settings: Settings, name: str, what: str) -> Iterator[None]:
+    """An exclusive lock file under builds/, held for the block, waited for if busy.
+
+    Builds and publications take it whatever runs them (Airflow on any executor, make, a
+    person), as long as they share the data directory."""
+    settings.builds_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.builds_dir / name).open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("waiting for another %s to finish (%s)", what, lock.name)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def sidecar(build_path: Path, kind: str) -> Path:
+    """A file that belongs to one build: its dbt docs page or its dbt run results."""
+    suffix = {"docs": ".docs.html", "run_results": ".run_results.json"}[kind]
+    return build_path.with_name(build_path.stem + suffix)
+
+
+SIDECARS = ("docs", "run_results")
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    unique_id: str
+    status: str
+    seconds: float
+    message: str
+
+
+def node_results(build_path: Path) -> list[NodeResult]:
+    """What dbt did to each model, seed and test of a build, slowest first."""
+    path = sidecar(build_path, "run_results")
+    if not path.exists():
+        return []
+    results = json.loads(path.read_text())["results"]
+    nodes = [
+        NodeResult(r["unique_id"], r["status"], float(r.get("execution_time") or 0.0), r.get("message") or "")
+        for r in results
+    ]
+    return sorted(nodes, key=lambda n: n.seconds, reverse=True)
+
+
 def build(settings: Settings) -> Path:
-    """dbt build (models and every test) into a new file; return its path.
+    """dbt build (models and every test) into a new file, then its docs; return its path.
 
     Models on a source that has never been published are left out (and said so), so
-    one new or failing source does not hold back the rest of the warehouse."""
+    one new or failing source does not hold back the rest of the warehouse. One build
+    runs at a time (a lock under builds/); the dbt run results and a static dbt docs
+    page are kept beside the build."""
     from treasury_warehouse.sources import SOURCES
 
-    build_path = new_build_path(settings)
-    if settings.builds_dir.exists():
-        _remove_stale_candidates(settings)
     excluded = unpublished_selectors(settings)
     if len(excluded) == len({s.dbt_source for s in SOURCES.values()}):
         raise BuildFailed(
@@ -127,12 +176,37 @@ def build(settings: Settings) -> Path:
         )
     if excluded:
         log.warning("not built, nothing published yet: %s", ", ".join(excluded))
-    try:
-        run_dbt(settings, build_path, "build", *(["--exclude", *excluded] if excluded else []))
-    except BuildFailed:
-        build_path.unlink(missing_ok=True)
-        raise
+    with _lock(settings, ".build.lock", "warehouse build"):
+        _remove_stale_candidates(settings)
+        build_path = new_build_path(settings)
+        target = settings.data_dir / "dbt" / "target"
+        try:
+            try:
+                run_dbt(settings, build_path, "build", *(["--exclude", *excluded] if excluded else []))
+            finally:
+                if (target / "run_results.json").exists():
+                    shutil.copyfile(target / "run_results.json", sidecar(build_path, "run_results"))
+                    _log_node_results(build_path)
+            # The catalogue is read from the new file; --static writes one self-contained page.
+            run_dbt(
+                settings, build_path, "docs", "generate", "--static", *(["--exclude", *excluded] if excluded else [])
+            )
+            shutil.copyfile(target / "static_index.html", sidecar(build_path, "docs"))
+        except BuildFailed:
+            _discard(build_path)
+            raise
     return build_path
+
+
+def _log_node_results(build_path: Path) -> None:
+    for node in sorted(node_results(build_path), key=lambda n: n.unique_id):
+        log.info("dbt node %-8s %6.2fs %s %s", node.status, node.seconds, node.unique_id, node.message)
+
+
+def _discard(build_path: Path) -> None:
+    build_path.unlink(missing_ok=True)
+    for kind in SIDECARS:
+        sidecar(build_path, kind).unlink(missing_ok=True)
 
 
 def audit(build_path: Path) -> list[MartSummary]:
@@ -173,9 +247,12 @@ def accept(candidate: Path) -> Path:
     try:
         audit(candidate)
     except BuildFailed:
-        candidate.unlink(missing_ok=True)
+        _discard(candidate)
         raise
     accepted = candidate.with_name(candidate.name.replace(CANDIDATE_PREFIX, BUILD_PREFIX, 1))
+    for kind in SIDECARS:
+        if sidecar(candidate, kind).exists():
+            os.replace(sidecar(candidate, kind), sidecar(accepted, kind))
     candidate.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # readers cannot change a kept build
     os.replace(candidate, accepted)
     return accepted
@@ -208,16 +285,26 @@ def published_build(settings: Settings) -> Path | None:
     return None
 
 
-@contextmanager
-def _publication_lock(settings: Settings) -> Iterator[None]:
+def _publication_lock(settings: Settings):
     """One publication (or rollback) at a time, whatever runs it: Airflow, make, a person."""
-    settings.builds_dir.mkdir(parents=True, exist_ok=True)
-    with (settings.builds_dir / ".publish.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return _lock(settings, ".publish.lock", "publication")
+
+
+def docs_path(settings: Settings) -> Path:
+    """The dbt docs page of the published build (one self-contained HTML file)."""
+    return settings.data_dir / "docs" / "dbt" / "index.html"
+
+
+def _publish_docs(settings: Settings, build_path: Path) -> None:
+    page = sidecar(build_path, "docs")
+    if not page.exists():
+        log.warning("%s has no dbt docs page; %s left as it was", build_path.name, docs_path(settings))
+        return
+    target = docs_path(settings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    shutil.copyfile(page, partial)
+    os.replace(partial, target)
 
 
 def publish(settings: Settings, build_path: Path) -> Path:
@@ -231,10 +318,11 @@ def publish(settings: Settings, build_path: Path) -> Path:
                 "warehouse", build_path.name, "newest_wins", f"{current.name}, built later, is already published"
             )
         _link_into_place(build_path, settings.warehouse_path)
-        log.info("published %s as %s", build_path.name, settings.warehouse_path)
+        _publish_docs(settings, build_path)
+        log.info("published %s as %s (dbt docs: %s)", build_path.name, settings.warehouse_path, docs_path(settings))
         for old in builds(settings)[: -settings.keep_builds]:
             if old != build_path:
-                old.unlink()
+                _discard(old)
     return settings.warehouse_path
 
 
@@ -274,6 +362,7 @@ def rollback(settings: Settings) -> Path:
                 "warehouse", str(settings.warehouse_path), "rollback", "no earlier build is kept to roll back to"
             )
         _link_into_place(older[-1], settings.warehouse_path)
+        _publish_docs(settings, older[-1])
         return older[-1]
 
 

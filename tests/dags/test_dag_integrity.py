@@ -64,3 +64,21 @@ def test_dag_files_do_not_import_heavy_libraries_at_parse_time() -> None:
     ).format(dags=str(DAGS_DIR), files=[str(p) for p in DAGS_DIR.glob("*.py")], heavy=HEAVY_MODULES)
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == ""
+
+
+def test_warehouse_writers_share_a_one_slot_pool(dagbag: DagBag) -> None:
+    from treasury_warehouse.orchestration import WAREHOUSE_POOL
+
+    build = dagbag.dags["build_warehouse"]
+    assert build.get_task("dbt_build").pool == WAREHOUSE_POOL
+    assert build.get_task("publish").pool == WAREHOUSE_POOL
+
+
+def test_every_task_reports_its_failure(dagbag: DagBag) -> None:
+    from treasury_warehouse.orchestration import FailureNotifier
+
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert any(isinstance(c, FailureNotifier) for c in callbacks), (dag_id, task.task_id)

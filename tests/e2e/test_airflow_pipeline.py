@@ -91,7 +91,9 @@ def staging_tables(warehouse: Path) -> dict[str, int]:
         return {name: con.execute(f'select count(*) from staging."{name}"').fetchone()[0] for name in names}
 
 
-def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(deployment: Deployment) -> None:
+def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
+    deployment: Deployment, webhook_server
+) -> None:
     good = deployment.run()
 
     assert good.code == 0, good.output
@@ -106,6 +108,11 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(depl
     assert holdings(deployment.warehouse, "Japan", "2012-12-01") == [(1120.5, "XIII", "2013-02-17", True)]
     assert holdings(deployment.warehouse, "Japan", "2011-06-01") == [(881.5, "XII", "2013-02-17", True)]
     assert holdings(deployment.warehouse, "Korea, South", "2011-01-01") == [(31.9, "XI", "2013-02-17", True)]
+    docs = deployment.data_dir / "docs" / "dbt" / "index.html"
+    assert "fct_treasury_holdings_monthly" in docs.read_text()
+    build_log = (deployment.data_dir / "logs" / "build_warehouse.log").read_text()
+    assert f"dbt docs: {docs}" in build_log
+    assert "model.treasury_warehouse.fct_bloc_flows" in build_log  # every model in the task log
 
     again = deployment.run("ingest_tic_mfh")  # the publisher has not changed the file
     assert again.code == 0, again.output
@@ -117,6 +124,7 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(depl
     served = deployment.mirror_root / "tic" / "mfhhis01.txt"
     served.write_text(served.read_text().replace("Japan\t1120.5", "Japan\t-1120.5"))
 
+    deployment.env["ALERT_WEBHOOK_URL"] = webhook_server.url
     bad = deployment.run("ingest_tic_mfh", "build_warehouse")
 
     assert bad.code != 0
@@ -124,6 +132,10 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(depl
     assert "build_warehouse" not in bad.output.replace("ingest_tic_mfh", "")
     assert "rule 'expectation_suite' failed" in bad.output
     assert "expect_column_values_to_be_between(column='holdings_usd_bn'" in bad.output
+    # The failure callback told the configured webhook which DAG, task and source failed, and why.
+    [alert] = webhook_server.received
+    assert (alert["dag_id"], alert["task_id"], alert["source"]) == ("ingest_tic_mfh", "validate", "tic_mfh")
+    assert "rule 'expectation_suite' failed" in alert["reason"]
     # The rejected release is kept as landed; nothing new is published or built.
     raw = sorted(p.name for p in (deployment.data_dir / "raw" / "tic_mfh").iterdir())
     assert len(raw) == 2
