@@ -9,7 +9,7 @@ one: it fails the task at once, without retries, and nothing is published.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from treasury_warehouse.orchestration import DEFAULT_ARGS, source_asset
@@ -41,6 +41,14 @@ def build_ingest_dag(source: Source):
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["ingest", source.publisher, source.name],
+        params={
+            "force": Param(
+                False,
+                type="boolean",
+                description="Parse, gate and publish even if this exact file is already published "
+                "(after a parser or suite fix); the build runs again",
+            )
+        },
         doc_md=f"**{source.title}**\n\nPublisher URL: {source.url}\n\n"
         f"Mirror path: `$SOURCE_MIRROR/{source.publisher}/{source.file_name}`\n\n"
         f"dbt staging model: `{source.staging_model}`",
@@ -58,11 +66,15 @@ def build_ingest_dag(source: Source):
                 raise AirflowSkipException(str(exc)) from exc
 
         @task.short_circuit
-        def changed(landed: dict) -> bool:
-            """A file already gated and published is not processed again: no Asset event, no build."""
+        def changed(landed: dict, **context) -> bool:
+            """A file already gated and published is not processed again: no Asset event, no
+            build, unless the run is forced (params.force)."""
             from treasury_warehouse.config import Settings
             from treasury_warehouse.pipeline import is_published
 
+            if context["params"]["force"]:
+                print(f"forced: {source.name} sha256 {landed['sha256']} is processed whether published or not")
+                return True
             if is_published(source.name, str(landed["sha256"]), Settings.from_env()):
                 print(f"unchanged: {source.name} sha256 {landed['sha256']} is already published")
                 return False

@@ -1,6 +1,7 @@
 """Command line: ``python -m treasury_warehouse <command>``.
 
-dags            ingest DAG ids, one a line (used by `make run`)
+dags            ingest DAG ids, one a line
+airflow-run     run DAGs in order under Airflow (`airflow dags test`), as `make run` does
 ingest NAME     run one source's ingest steps without Airflow
 build           dbt build, audit and publish without Airflow
 summary         the published warehouse's path and what it holds
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("dags")
     airflow_run = commands.add_parser("airflow-run")
     airflow_run.add_argument("dag_ids", nargs="*", help="default: every ingest DAG, then build_warehouse")
+    airflow_run.add_argument("--conf", help="run configuration as JSON, e.g. '{\"force\": true}' for ingest DAGs")
     ingest = commands.add_parser("ingest")
     ingest.add_argument("name", choices=sorted(SOURCES))
     for name in ("build", "summary", "rollback", "builds"):
@@ -54,7 +56,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "airflow-run":
         from treasury_warehouse.airflow_cli import run_dags
 
-        return run_dags(args.dag_ids or [*ingest_dag_ids(), "build_warehouse"], settings.data_dir / "logs")
+        dag_ids = args.dag_ids or [*ingest_dag_ids(), "build_warehouse"]
+        return run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf)
     elif args.command == "ingest":
         from treasury_warehouse.pipeline import ingest
 

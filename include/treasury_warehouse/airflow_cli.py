@@ -37,8 +37,9 @@ def ensure_pool() -> None:
     )
 
 
-def run_dags(dag_ids: list[str], log_dir: Path) -> int:
-    """Run each DAG in turn; stop at the first failure and show why."""
+def run_dags(dag_ids: list[str], log_dir: Path, conf: str | None = None) -> int:
+    """Run each DAG in turn (with a run conf, e.g. '{"force": true}'); stop at the first
+    failure and show why."""
     log_dir.mkdir(parents=True, exist_ok=True)
     ensure_pool()
     for dag_id in dag_ids:
@@ -46,7 +47,10 @@ def run_dags(dag_ids: list[str], log_dir: Path) -> int:
         started = time.monotonic()
         with log_path.open("w") as log:
             code = subprocess.run(
-                [airflow_executable(), "dags", "test", dag_id], stdout=log, stderr=subprocess.STDOUT, check=False
+                [airflow_executable(), "dags", "test", dag_id, *(["--conf", conf] if conf else [])],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
             ).returncode
         elapsed = time.monotonic() - started
         log_text = log_path.read_text(errors="replace") if code == 0 else ""

@@ -31,9 +31,9 @@ class Deployment:
     env: dict[str, str]
     data_dir: Path
 
-    def run(self, *dag_ids: str) -> Run:
+    def run(self, *dag_ids: str, conf: str | None = None) -> Run:
         done = subprocess.run(
-            [sys.executable, "-m", "treasury_warehouse", "airflow-run", *dag_ids],
+            [sys.executable, "-m", "treasury_warehouse", "airflow-run", *dag_ids, *(["--conf", conf] if conf else [])],
             env=self.env,
             cwd=PROJECT_ROOT,
             capture_output=True,
@@ -118,6 +118,15 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     assert again.code == 0, again.output
     assert "ingest_tic_mfh: unchanged" in again.output
     assert len(list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))) == 1
+
+    # Forcing a source and rebuilding republishes the same vintage: nothing is duplicated.
+    rows_before = staging_tables(deployment.warehouse)
+    forced = deployment.run("ingest_tic_mfh", "build_warehouse", conf='{"force": true}')
+    assert forced.code == 0, forced.output
+    assert "ingest_tic_mfh: ok" in forced.output
+    assert "build_warehouse: ok" in forced.output
+    assert len(list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))) == 1
+    assert staging_tables(deployment.warehouse) == rows_before
 
     published_before = sha256(deployment.warehouse)
     inode_before = deployment.warehouse.stat().st_ino
