@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, task
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException
 
 from treasury_warehouse.orchestration import DEFAULT_ARGS, source_asset
 from treasury_warehouse.sources import SOURCES, Source
@@ -63,15 +63,19 @@ def build_ingest_dag(source: Source):
             try:
                 return fetch_and_land(source.name, Settings.from_env(), api_key=_api_key(source))
             except SourceNotConfigured as exc:
-                raise AirflowSkipException(str(exc)) from exc
+                return {"not_configured": str(exc)}
 
         @task.short_circuit
         def changed(landed: dict, **context) -> bool:
             """A file already gated and published is not processed again: no Asset event, no
-            build, unless the run is forced (params.force)."""
+            build, unless the run is forced (params.force). Nor is a source that is not
+            configured (a keyed API without its key): the run says why and ends."""
             from treasury_warehouse.config import Settings
             from treasury_warehouse.pipeline import is_published
 
+            if "not_configured" in landed:
+                print(f"not configured, skipped: {landed['not_configured']}")
+                return False
             if context["params"]["force"]:
                 print(f"forced: {source.name} sha256 {landed['sha256']} is processed whether published or not")
                 return True

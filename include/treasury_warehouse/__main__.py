@@ -56,8 +56,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "airflow-run":
         from treasury_warehouse.airflow_cli import run_dags
 
+        # Named DAGs all run; by default the build runs only if a source was published
+        # (or nothing is published yet), as the Asset schedule would trigger it.
         dag_ids = args.dag_ids or [*ingest_dag_ids(), "build_warehouse"]
-        return run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf)
+        build_if = "always" if args.dag_ids else "changed"
+        code, _ = run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf, build_if=build_if)
+        return code
     elif args.command == "ingest":
         from treasury_warehouse.pipeline import ingest
 

@@ -1,0 +1,483 @@
+"""Benchmark the pipeline on a mirror of the publishers' files: ``make bench``.
+
+Prints one table and saves it as JSON (data/bench/latest.json and a stamped copy):
+
+full_airflow      every ingest DAG then the build under Airflow (`airflow-run`), from empty
+nochange_airflow  the same again with nothing changed at the publishers
+direct            the same steps called in one Python process (package functions + dbt build)
+step.<source>.*   fetch, parse, validate, publish of each source (inside `direct`)
+dbt_build         one `dbt build` of everything published, and its slowest five models
+dbt_per_node      one `dbt build --select <node>` per model and seed, the cost of one dbt
+                  process per model (Cosmos' default mode) before any Airflow overhead
+scale.*           the UN votes source (parse + gate) and the alignment models at 1x, 10x,
+                  50x the real vote rows; extra roll calls are synthetic, their votes drawn
+                  from the real distribution, generated here under data/bench/ and deleted
+
+Each figure is the median of --runs runs with min and max. CPU time and peak memory are
+those of the measured process tree (peak = the largest single process's resident set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from treasury_warehouse.config import PROJECT_ROOT, Settings
+
+SCALE_OFFSET = 100_000  # synthetic roll call ids: rcid + replica * SCALE_OFFSET (real ids < 10,000)
+
+
+@dataclasses.dataclass
+class Sample:
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+
+
+def run_measured(command: list[str], env: dict[str, str], log_path: Path) -> tuple[Sample, str]:
+    """Run a command; return its wall time, CPU time and peak RSS (its whole process tree)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - started
+    output = log_path.read_text(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}; see {log_path}:\n{output[-3000:]}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), output
+
+
+def summarise(samples: list[Sample]) -> dict[str, dict[str, float]]:
+    figures = {}
+    for field in ("wall_s", "cpu_s", "peak_mb"):
+        values = [getattr(s, field) for s in samples]
+        figures[field] = {
+            "median": round(statistics.median(values), 2),
+            "min": round(min(values), 2),
+            "max": round(max(values), 2),
+        }
+    figures["runs"] = len(samples)
+    return figures
+
+
+def base_env(data_dir: Path, airflow_home: Path, mirror: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "WAREHOUSE_PATH": str(data_dir / "warehouse.duckdb"),
+        "SOURCE_MIRROR": mirror,
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "include"), os.environ.get("PYTHONPATH", "")]),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def python_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", *args]
+
+
+# -- measurements ----------------------------------------------------------------------
+
+
+def bench_airflow(work: Path, mirror: str, runs: int) -> dict:
+    """Full nightly run from empty, then the same night again with nothing changed."""
+    full, nochange = [], []
+    for run in range(runs):
+        data_dir, airflow_home = work / f"airflow-run-{run}" / "data", work / f"airflow-run-{run}" / "airflow"
+        env = base_env(data_dir, airflow_home, mirror)
+        subprocess.run(
+            [str(Path(sys.executable).parent / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True
+        )
+        sample, _ = run_measured(python_command("treasury_warehouse", "airflow-run"), env, work / f"full-{run}.log")
+        full.append(sample)
+        sample, output = run_measured(
+            python_command("treasury_warehouse", "airflow-run"), env, work / f"nochange-{run}.log"
+        )
+        if "not triggered" not in output:
+            raise RuntimeError(f"a night with nothing changed still built the warehouse: {output[-2000:]}")
+        nochange.append(sample)
+        shutil.rmtree(work / f"airflow-run-{run}")
+    return {"full_airflow": summarise(full), "nochange_airflow": summarise(nochange)}
+
+
+def bench_direct(work: Path, mirror: str, runs: int) -> dict:
+    """The same steps in one Python process; per-step times come from the worker."""
+    totals, steps = [], []
+    for run in range(runs):
+        data_dir = work / f"direct-{run}" / "data"
+        env = base_env(data_dir, work / "unused-airflow", mirror)
+        sample, output = run_measured(
+            python_command("treasury_warehouse.bench", "_direct"), env, work / f"direct-{run}.log"
+        )
+        totals.append(sample)
+        steps.append(json.loads(output.strip().splitlines()[-1]))
+        shutil.rmtree(work / f"direct-{run}")
+    step_figures = {}
+    for key in steps[0]:
+        values = [s[key] for s in steps]
+        step_figures[key] = {
+            "median": round(statistics.median(values), 2),
+            "min": round(min(values), 2),
+            "max": round(max(values), 2),
+        }
+    return {"direct": summarise(totals), "steps": step_figures}
+
+
+def _direct_worker() -> None:
+    """Every source's steps, timed one by one, then one build; prints the times as JSON."""
+    from treasury_warehouse import pipeline, warehouse
+    from treasury_warehouse.errors import SourceNotConfigured
+    from treasury_warehouse.sources import SOURCES
+
+    settings = Settings.from_env()
+    times: dict[str, float] = {}
+    for name in SOURCES:
+        started = time.monotonic()
+        try:
+            landed = pipeline.fetch_and_land(name, settings)
+        except SourceNotConfigured:
+            continue
+        times[f"{name}.fetch"] = time.monotonic() - started
+        started = time.monotonic()
+        parsed = pipeline.parse_landed(name, str(landed["path"]), settings)
+        times[f"{name}.parse"] = time.monotonic() - started
+        started = time.monotonic()
+        validated = pipeline.validate_candidate(name, parsed, settings)
+        times[f"{name}.validate"] = time.monotonic() - started
+        started = time.monotonic()
+        pipeline.publish_candidate(name, validated, settings)
+        times[f"{name}.publish"] = time.monotonic() - started
+    started = time.monotonic()
+    accepted = warehouse.accept(warehouse.build(settings))
+    warehouse.publish(settings, accepted)
+    warehouse.export_marts(settings, accepted)
+    times["warehouse.build_audit_publish"] = time.monotonic() - started
+    print(json.dumps({k: round(v, 3) for k, v in times.items()}))
+
+
+def _ingest_all(data_dir: Path, mirror: str, log: Path) -> None:
+    env = base_env(data_dir, data_dir / "unused-airflow", mirror)
+    run_measured(python_command("treasury_warehouse.bench", "_direct"), env, log)
+
+
+def bench_dbt(work: Path, mirror: str, runs: int) -> dict:
+    """dbt build alone on published sources; the slowest models; one process per node."""
+    from treasury_warehouse import warehouse
+
+    data_dir = work / "dbt" / "data"
+    _ingest_all(data_dir, mirror, work / "dbt-ingest.log")
+    env = base_env(data_dir, work / "unused-airflow", mirror)
+    samples, slowest_runs = [], []
+    code = "from treasury_warehouse import warehouse; from treasury_warehouse.config import Settings; " + (
+        "print(warehouse.build(Settings.from_env()))"
+    )
+    for run in range(runs):
+        sample, output = run_measured([sys.executable, "-c", code], env, work / f"dbt-{run}.log")
+        samples.append(sample)
+        build_path = Path(output.strip().splitlines()[-1])
+        nodes = [n for n in warehouse.node_results(build_path) if n.unique_id.startswith("model.")]
+        slowest_runs.append({n.unique_id.split(".")[-1]: n.seconds for n in nodes})
+    slowest = sorted(
+        ((name, statistics.median(r[name] for r in slowest_runs)) for name in slowest_runs[0]),
+        key=lambda item: item[1],
+        reverse=True,
+    )[:5]
+    order = [
+        n["unique_id"]
+        for n in json.loads(warehouse.sidecar(build_path, "run_results").read_text())["results"]
+        if n["unique_id"].split(".")[0] in ("model", "seed")
+    ]
+    per_node_env = {
+        **env,
+        **warehouse.dbt_env(Settings.from_env(), work / "dbt" / "per-node.duckdb"),
+        "WAREHOUSE_PUBLISHED_DIR": str(data_dir / "published"),
+        "DBT_TARGET_PATH": str(work / "dbt" / "per-node-target"),
+        "DBT_LOG_PATH": str(work / "dbt" / "per-node-logs"),
+    }
+    started = time.monotonic()
+    for unique_id in order:
+        subprocess.run(
+            [
+                warehouse.dbt_executable(),
+                "build",
+                "--select",
+                unique_id.split(".")[-1],
+                "--project-dir",
+                str(Settings.from_env().dbt_project_dir),
+            ],
+            env=per_node_env,
+            check=True,
+            capture_output=True,
+        )
+    per_node = time.monotonic() - started
+    shutil.rmtree(work / "dbt")
+    return {
+        "dbt_build": summarise(samples),
+        "dbt_slowest_models": {name: round(seconds, 2) for name, seconds in slowest},
+        "dbt_per_node": {"wall_s": round(per_node, 1), "nodes": len(order), "runs": 1},
+    }
+
+
+def _scaled_tables(real_published: Path, target: Path, factor: int) -> None:
+    """Copy the published sources, replacing UN votes and roll calls by factor x as many."""
+    import duckdb
+
+    shutil.copytree(real_published, target, ignore=shutil.ignore_patterns("un_votes", "un_roll_calls"))
+    votes = next((real_published / "un_votes").glob("*.parquet"))
+    calls = next((real_published / "un_roll_calls").glob("*.parquet"))
+    for name in ("un_votes", "un_roll_calls"):
+        (target / name).mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute("select setseed(0.42)")
+        # Replica 0 is the real data; each further replica repeats every roll call with
+        # its votes drawn from the real distribution of yes, abstain and no.
+        con.execute(
+            f"""
+            copy (
+                with dist as (
+                    select
+                        sum(case when vote = 'yes' then 1 else 0 end) / count(*) as p_yes,
+                        sum(case when vote = 'abstain' then 1 else 0 end) / count(*) as p_abstain
+                    from read_parquet('{votes}')
+                ),
+                drawn as (
+                    select v.*, r.replica, random() as u
+                    from read_parquet('{votes}') as v, range({factor}) as r(replica)
+                )
+                select
+                    (rcid::integer + replica * {SCALE_OFFSET})::varchar as rcid,
+                    country_name, country_code, code_system,
+                    case when replica = 0 then vote
+                        when u < p_yes then 'yes' when u < p_yes + p_abstain then 'abstain' else 'no' end as vote,
+                    case when replica = 0 then vote_code
+                        when u < p_yes then 1 when u < p_yes + p_abstain then 2 else 3 end as vote_code,
+                    vintage, source_file, source_url, source_sha256, landed_at
+                from drawn, dist
+            ) to '{target / "un_votes" / votes.name}' (format parquet)
+            """  # noqa: S608 (the benchmark's own paths and numbers)
+        )
+        con.execute(
+            f"""
+            copy (
+                select * exclude (replica) replace ((rcid::integer + replica * {SCALE_OFFSET})::varchar as rcid)
+                from read_parquet('{calls}'), range({factor}) as r(replica)
+            ) to '{target / "un_roll_calls" / calls.name}' (format parquet)
+            """  # noqa: S608 (the benchmark's own paths and numbers)
+        )
+
+
+def bench_scale(work: Path, mirror: str, runs: int, factors: list[int], source_factors: list[int]) -> dict:
+    """Alignment models (dbt) and the votes source (parse + gate) at growing sizes."""
+    import duckdb
+
+    from treasury_warehouse.sources import get_source
+
+    data_dir = work / "scale" / "data"
+    _ingest_all(data_dir, mirror, work / "scale-ingest.log")
+    results = {}
+    for factor in factors:
+        scaled = work / "scale" / f"published-{factor}x"
+        _scaled_tables(data_dir / "published", scaled, factor)
+        rows = duckdb.sql(f"select count(*) from read_parquet('{scaled}/un_votes/*.parquet')").fetchone()[0]  # noqa: S608 (the benchmark's own paths and numbers)
+        env = {
+            **base_env(data_dir, work / "unused-airflow", mirror),
+            "WAREHOUSE_PUBLISHED_DIR": str(scaled),
+            "DBT_DUCKDB_PATH": str(work / "scale" / f"alignment-{factor}x.duckdb"),
+            "DBT_PROFILES_DIR": str(Settings.from_env().dbt_project_dir),
+            "DBT_TARGET_PATH": str(work / "scale" / "target"),
+            "DBT_LOG_PATH": str(work / "scale" / "logs"),
+        }
+        samples = []
+        for run in range(runs):
+            Path(env["DBT_DUCKDB_PATH"]).unlink(missing_ok=True)
+            command = [
+                str(Path(sys.executable).parent / "dbt"),
+                *("build", "--select", "+int_alignment_country_year", "--project-dir"),
+                str(Settings.from_env().dbt_project_dir),
+            ]
+            sample, _ = run_measured(command, env, work / f"scale-alignment-{factor}x-{run}.log")
+            samples.append(sample)
+        results[f"alignment_{factor}x"] = {"vote_rows": rows, **summarise(samples)}
+        if factor in source_factors:
+            results[f"votes_source_{factor}x"] = {
+                "vote_rows": rows,
+                **_bench_votes_source(work, scaled, factor, runs, get_source("un_votes")),
+            }
+        shutil.rmtree(scaled)
+        Path(env["DBT_DUCKDB_PATH"]).unlink(missing_ok=True)
+    shutil.rmtree(work / "scale")
+    return results
+
+
+def _bench_votes_source(work: Path, scaled: Path, factor: int, runs: int, source) -> dict:
+    """Land, parse and gate the votes source at this size (as the unvotes CSV layout)."""
+    import duckdb
+
+    mirror = work / "scale" / f"mirror-{factor}x"
+    served = mirror / source.publisher / source.file_name
+    served.parent.mkdir(parents=True, exist_ok=True)
+    csv = served.with_suffix(".csv")
+    duckdb.sql(
+        f"copy (select rcid, country_name as country, country_code, vote "  # noqa: S608 (the benchmark's own paths and numbers)
+        f"from read_parquet('{scaled}/un_votes/*.parquet')) to '{csv}' (header, delimiter ',')"
+    )
+    os.replace(csv, served)  # served under the registry's file name; the parser reads the layout
+    samples = []
+    for run in range(runs):
+        data_dir = work / "scale" / f"source-{factor}x-{run}"
+        env = base_env(data_dir, work / "unused-airflow", str(mirror))
+        code = (
+            "from treasury_warehouse import pipeline; from treasury_warehouse.config import Settings; "
+            "s = Settings.from_env(); landed = pipeline.fetch_and_land('un_votes', s); "
+            "pipeline.validate_candidate('un_votes', pipeline.parse_landed('un_votes', str(landed['path']), s), s)"
+        )
+        sample, _ = run_measured([sys.executable, "-c", code], env, work / f"scale-source-{factor}x-{run}.log")
+        samples.append(sample)
+        shutil.rmtree(data_dir)
+    shutil.rmtree(mirror)
+    return summarise(samples)
+
+
+# -- report ----------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    memory_kb = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        memory_kb = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def table(report: dict) -> str:
+    lines = ["| measurement | wall s (median [min-max]) | CPU s | peak MB | runs |", "|---|---|---|---|---|"]
+
+    def row(label: str, figures: dict) -> None:
+        def cell(field: str) -> str:
+            f = figures[field]
+            return f"{f['median']:.1f} [{f['min']:.1f}-{f['max']:.1f}]" if field == "wall_s" else f"{f['median']:.0f}"
+
+        lines.append(f"| {label} | {cell('wall_s')} | {cell('cpu_s')} | {cell('peak_mb')} | {figures['runs']} |")
+
+    for key, label in (
+        ("full_airflow", "full nightly run under Airflow, from empty"),
+        ("nochange_airflow", "the same night again, nothing changed"),
+        ("direct", "the same steps in one Python process"),
+        ("dbt_build", "dbt build alone (+ docs)"),
+    ):
+        if key in report:
+            row(label, report[key])
+    for key, figures in report.get("scale", {}).items():
+        what, factor = key.rsplit("_", 1)
+        label = "alignment models" if what == "alignment" else "UN votes source (land, parse, gate)"
+        row(f"{label}, {factor} ({figures['vote_rows']:,} vote rows)", figures)
+    derived = report.get("derived", {})
+    if derived:
+        lines.append("")
+        lines += [f"- {name}: {value}" for name, value in derived.items()]
+    if "dbt_slowest_models" in report:
+        lines.append(
+            "- slowest models (median s): " + ", ".join(f"{k} {v}" for k, v in report["dbt_slowest_models"].items())
+        )
+    if "dbt_per_node" in report:
+        per_node = report["dbt_per_node"]
+        lines.append(
+            f"- one dbt process per model or seed ({per_node['nodes']} nodes, in order): {per_node['wall_s']} s"
+        )
+    if "steps" in report:
+        lines.append("")
+        lines.append("| source | fetch s | parse s | validate s | publish s |")
+        lines.append("|---|---|---|---|---|")
+        sources = sorted(
+            {k.split(".")[0] for k in report["steps"] if k.count(".") == 1 and k != "warehouse.build_audit_publish"}
+        )
+        for source in sources:
+            cells = [
+                f"{report['steps'][f'{source}.{step}']['median']:.2f}"
+                for step in ("fetch", "parse", "validate", "publish")
+            ]
+            lines.append(f"| {source} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def derive(report: dict) -> dict:
+    derived = {}
+    if "full_airflow" in report and "nochange_airflow" in report:
+        ratio = report["nochange_airflow"]["wall_s"]["median"] / report["full_airflow"]["wall_s"]["median"]
+        derived["no-change run / full run"] = f"{ratio:.0%} (target < 10%)"
+    if "full_airflow" in report and "direct" in report:
+        ratio = report["full_airflow"]["wall_s"]["median"] / report["direct"]["wall_s"]["median"]
+        derived["orchestration overhead (Airflow / direct)"] = f"{ratio:.2f}x (target < 1.5x)"
+    return derived
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m treasury_warehouse.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "command", nargs="?", default="all", choices=["all", "airflow", "direct", "dbt", "scale", "_direct"]
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scales", default="1,10,50", help="alignment sizes, multiples of the real vote rows")
+    parser.add_argument("--source-scales", default="1,10,50", help="votes source sizes (land, parse, gate)")
+    args = parser.parse_args(argv)
+    if args.command == "_direct":
+        _direct_worker()
+        return 0
+    settings = Settings.from_env()
+    mirror = settings.source_mirror
+    if not mirror:
+        print("set SOURCE_MIRROR to the publishers' files (e.g. ../shared/sources)", file=sys.stderr)
+        return 2
+    out_dir = settings.data_dir / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="work-", dir=out_dir))
+    report: dict = {"machine": machine(), "started": datetime.now(UTC).isoformat(timespec="seconds"), "mirror": mirror}
+    wanted = {"airflow", "direct", "dbt", "scale"} if args.command == "all" else {args.command}
+    if "airflow" in wanted:
+        report.update(bench_airflow(work, mirror, args.runs))
+    if "direct" in wanted:
+        report.update(bench_direct(work, mirror, args.runs))
+    if "dbt" in wanted:
+        report.update(bench_dbt(work, mirror, args.runs))
+    if "scale" in wanted:
+        factors = [int(f) for f in args.scales.split(",") if f]
+        source_factors = [int(f) for f in args.source_scales.split(",") if f]
+        report["scale"] = bench_scale(work, mirror, args.runs, factors, source_factors)
+    report["derived"] = derive(report)
+    report["table"] = table(report)
+    shutil.rmtree(work, ignore_errors=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for path in (out_dir / f"bench-{stamp}.json", out_dir / "latest.json"):
+        path.write_text(json.dumps(report, indent=2))
+    print(f"machine: {report['machine']}")
+    print(report["table"])
+    print(f"saved: {out_dir / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
