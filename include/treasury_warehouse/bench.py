@@ -292,7 +292,14 @@ def bench_scale(work: Path, mirror: str, runs: int, factors: list[int], source_f
     results = {}
     for factor in factors:
         scaled = work / "scale" / f"published-{factor}x"
-        _scaled_tables(data_dir / "published", scaled, factor)
+        # Generated in a child process: a forked child starts with its parent's peak
+        # memory as its own, so the measuring process must stay small.
+        subprocess.run(
+            python_command("treasury_warehouse.bench", "_scale", str(data_dir / "published"), str(scaled), str(factor)),
+            env=base_env(data_dir, work / "unused-airflow", mirror),
+            cwd=PROJECT_ROOT,
+            check=True,
+        )
         with duckdb.connect() as con:
             query = f"select count(*) from read_parquet('{scaled}/un_votes/*.parquet')"  # noqa: S608 (own paths)
             rows = con.execute(query).fetchone()[0]
@@ -441,14 +448,19 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "command", nargs="?", default="all", choices=["all", "airflow", "direct", "dbt", "scale", "_direct"]
+        "command", nargs="?", default="all", choices=["all", "airflow", "direct", "dbt", "scale", "_direct", "_scale"]
     )
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scales", default="1,10,50", help="alignment sizes, multiples of the real vote rows")
     parser.add_argument("--source-scales", default="1,10,50", help="votes source sizes (land, parse, gate)")
     args = parser.parse_args(argv)
     if args.command == "_direct":
         _direct_worker()
+        return 0
+    if args.command == "_scale":
+        source, target, factor = args.paths
+        _scaled_tables(Path(source), Path(target), int(factor))
         return 0
     settings = Settings.from_env()
     mirror = settings.source_mirror
