@@ -91,6 +91,20 @@ def python_command(*args: str) -> list[str]:
     return [sys.executable, "-m", *args]
 
 
+def dbt_command(*args: str) -> list[str]:
+    from treasury_warehouse.warehouse import dbt_executable
+
+    return [dbt_executable(), *args, "--project-dir", str(Settings.from_env().dbt_project_dir)]
+
+
+def dbt_env_in(scratch: Path, duckdb_path: Path, published_dir: Path) -> dict[str, str]:
+    """The warehouse's dbt environment, with target and logs under a scratch folder."""
+    from treasury_warehouse.warehouse import dbt_env
+
+    env = dbt_env(dataclasses.replace(Settings.from_env(), data_dir=scratch), duckdb_path)
+    return {**env, "WAREHOUSE_PUBLISHED_DIR": str(published_dir)}
+
+
 # -- measurements ----------------------------------------------------------------------
 
 
@@ -202,26 +216,12 @@ def bench_dbt(work: Path, mirror: str, runs: int) -> dict:
         for n in json.loads(warehouse.sidecar(build_path, "run_results").read_text())["results"]
         if n["unique_id"].split(".")[0] in ("model", "seed")
     ]
-    per_node_env = {
-        **env,
-        **warehouse.dbt_env(Settings.from_env(), work / "dbt" / "per-node.duckdb"),
-        "WAREHOUSE_PUBLISHED_DIR": str(data_dir / "published"),
-        "DBT_TARGET_PATH": str(work / "dbt" / "per-node-target"),
-        "DBT_LOG_PATH": str(work / "dbt" / "per-node-logs"),
-    }
+    per_node_env = dbt_env_in(work / "dbt" / "per-node", work / "dbt" / "per-node.duckdb", data_dir / "published")
     started = time.monotonic()
     for unique_id in order:  # models and seeds only, as one task each would run them
         resource, name = unique_id.split(".")[0], unique_id.split(".")[-1]
-        subprocess.run(
-            [
-                warehouse.dbt_executable(),
-                "seed" if resource == "seed" else "run",
-                *("--select", name, "--project-dir", str(Settings.from_env().dbt_project_dir)),
-            ],
-            env=per_node_env,
-            check=True,
-            capture_output=True,
-        )
+        command = dbt_command("seed" if resource == "seed" else "run", "--select", name)
+        subprocess.run(command, env=per_node_env, check=True, capture_output=True)
     per_node = time.monotonic() - started
     shutil.rmtree(work / "dbt")
     return {
@@ -301,22 +301,12 @@ def bench_scale(work: Path, mirror: str, runs: int, factors: list[int], source_f
         with duckdb.connect() as con:
             query = f"select count(*) from read_parquet('{scaled}/un_votes/*.parquet')"  # noqa: S608 (own paths)
             rows = con.execute(query).fetchone()[0]
-        env = {
-            **base_env(data_dir, work / "unused-airflow", mirror),
-            "WAREHOUSE_PUBLISHED_DIR": str(scaled),
-            "DBT_DUCKDB_PATH": str(work / "scale" / f"alignment-{factor}x.duckdb"),
-            "DBT_PROFILES_DIR": str(Settings.from_env().dbt_project_dir),
-            "DBT_TARGET_PATH": str(work / "scale" / "target"),
-            "DBT_LOG_PATH": str(work / "scale" / "logs"),
-        }
+        alignment_db = work / "scale" / f"alignment-{factor}x.duckdb"
+        env = dbt_env_in(work / "scale" / "dbt", alignment_db, scaled)
         samples = []
         for run in range(runs):
-            Path(env["DBT_DUCKDB_PATH"]).unlink(missing_ok=True)
-            command = [
-                str(Path(sys.executable).parent / "dbt"),
-                *("build", "--select", "+int_alignment_country_year", "--project-dir"),
-                str(Settings.from_env().dbt_project_dir),
-            ]
+            alignment_db.unlink(missing_ok=True)
+            command = dbt_command("build", "--select", "+int_alignment_country_year")
             sample, _ = run_measured(command, env, work / f"scale-alignment-{factor}x-{run}.log")
             samples.append(sample)
         results[f"alignment_{factor}x"] = {"vote_rows": rows, **summarise(samples)}
@@ -326,7 +316,7 @@ def bench_scale(work: Path, mirror: str, runs: int, factors: list[int], source_f
                 **_bench_votes_source(work, scaled, factor, runs, get_source("un_votes")),
             }
         shutil.rmtree(scaled)
-        Path(env["DBT_DUCKDB_PATH"]).unlink(missing_ok=True)
+        alignment_db.unlink(missing_ok=True)
     shutil.rmtree(work / "scale")
     return results
 

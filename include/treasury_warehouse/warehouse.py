@@ -68,13 +68,18 @@ def dbt_executable() -> str:
     return found
 
 
+def dbt_target_dir(settings: Settings) -> Path:
+    """Where dbt writes its manifest, run results and docs."""
+    return settings.data_dir / "dbt" / "target"
+
+
 def dbt_env(settings: Settings, build_path: Path) -> dict[str, str]:
     return {
         **os.environ,
         "DBT_DUCKDB_PATH": str(build_path),
         "WAREHOUSE_PUBLISHED_DIR": str(settings.published_dir),
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
-        "DBT_TARGET_PATH": str(settings.data_dir / "dbt" / "target"),
+        "DBT_TARGET_PATH": str(dbt_target_dir(settings)),
         "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -176,21 +181,20 @@ def build(settings: Settings) -> Path:
         )
     if excluded:
         log.warning("not built, nothing published yet: %s", ", ".join(excluded))
+    selection = ["--exclude", *excluded] if excluded else []
     with _lock(settings, ".build.lock", "warehouse build"):
         _remove_stale_candidates(settings)
         build_path = new_build_path(settings)
-        target = settings.data_dir / "dbt" / "target"
+        target = dbt_target_dir(settings)
         try:
             try:
-                run_dbt(settings, build_path, "build", *(["--exclude", *excluded] if excluded else []))
+                run_dbt(settings, build_path, "build", *selection)
             finally:
                 if (target / "run_results.json").exists():
                     shutil.copyfile(target / "run_results.json", sidecar(build_path, "run_results"))
                     _log_node_results(build_path)
             # The catalogue is read from the new file; --static writes one self-contained page.
-            run_dbt(
-                settings, build_path, "docs", "generate", "--static", *(["--exclude", *excluded] if excluded else [])
-            )
+            run_dbt(settings, build_path, "docs", "generate", "--static", *selection)
             shutil.copyfile(target / "static_index.html", sidecar(build_path, "docs"))
         except BuildFailed:
             _discard(build_path)
