@@ -59,8 +59,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         # Named DAGs all run; by default the build runs only if a source was published
         # (or nothing is published yet), as the Asset schedule would trigger it.
         dag_ids = args.dag_ids or [*ingest_dag_ids(), "build_warehouse"]
-        build_if = "always" if args.dag_ids else "changed"
-        code, _ = run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf, build_if=build_if)
+        code, _ = run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf, build_always=bool(args.dag_ids))
         return code
     elif args.command == "ingest":
         from treasury_warehouse.pipeline import ingest

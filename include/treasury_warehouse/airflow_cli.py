@@ -108,14 +108,12 @@ def run_dag(bag, dag_id: str, log_dir: Path, conf: dict | None = None) -> Outcom
 
 
 def run_dags(
-    dag_ids: list[str], log_dir: Path, conf: str | None = None, build_if: str = "always"
+    dag_ids: list[str], log_dir: Path, conf: str | None = None, build_always: bool = True
 ) -> tuple[int, list[Outcome]]:
     """Run each DAG in turn; stop at the first failure and show why.
 
-    build_if="changed" runs build_warehouse only when an ingest DAG published something
+    Unless build_always, build_warehouse runs only when an ingest DAG published something
     or no warehouse is published yet, as the Asset schedule does."""
-    from treasury_warehouse.config import Settings
-
     log_dir.mkdir(parents=True, exist_ok=True)
     with _output_to(log_dir / "airflow-setup.log"):
         ensure_pool()
@@ -123,8 +121,7 @@ def run_dags(
     run_conf = json.loads(conf) if conf else None
     outcomes: list[Outcome] = []
     for dag_id in dag_ids:
-        nothing_new = not any(o.published for o in outcomes) and Settings.from_env().warehouse_path.exists()
-        if dag_id == BUILD_DAG and build_if == "changed" and nothing_new:
+        if dag_id == BUILD_DAG and not build_always and not _build_due(outcomes):
             print(f"{dag_id}: not triggered (no source Asset updated)", flush=True)
             continue
         outcome = run_dag(bag, dag_id, log_dir, run_conf if dag_id != BUILD_DAG else None)
@@ -134,6 +131,12 @@ def run_dags(
             print(failure_reason(outcome.log_path.read_text(errors="replace")), file=sys.stderr)
             return 1, outcomes
     return 0, outcomes
+
+
+def _build_due(outcomes: list[Outcome]) -> bool:
+    from treasury_warehouse.config import Settings
+
+    return any(o.published for o in outcomes) or not Settings.from_env().warehouse_path.exists()
 
 
 def failure_reason(log: str) -> str:
