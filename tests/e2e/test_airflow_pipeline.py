@@ -76,6 +76,10 @@ def holdings(warehouse: Path, holder: str, month: str) -> list[tuple]:
         ).fetchall()
 
 
+def warehouse_builds(deployment: Deployment) -> list[Path]:
+    return sorted((deployment.data_dir / "builds").glob("warehouse-*.duckdb"))
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -114,9 +118,11 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     assert f"dbt docs: {docs}" in build_log
     assert "model.treasury_warehouse.fct_bloc_flows" in build_log  # every model in the task log
 
-    again = deployment.run("ingest_tic_mfh")  # the publisher has not changed the file
+    again = deployment.run()  # a night on which no publisher changed anything
     assert again.code == 0, again.output
     assert "ingest_tic_mfh: unchanged" in again.output
+    assert "build_warehouse: not triggered" in again.output
+    assert len(warehouse_builds(deployment)) == 1
     assert len(list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))) == 1
 
     # Forcing a source and rebuilding republishes the same vintage: nothing is duplicated.
