@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers.common import decode_text, release_date
+from treasury_warehouse.parsers.common import decode_text, number, release_date
 
 SOURCE = "bea_iip"
 NOT_AVAILABLE = {"n.a.", "(D)", "---", ""}
@@ -98,12 +98,7 @@ def parse(content: bytes, file: str = "table1.2.csv") -> pd.DataFrame:
             missing = cell in NOT_AVAILABLE
             value = None
             if not missing:
-                try:
-                    value = float(cell.replace(",", ""))
-                except ValueError:
-                    raise ParseError(
-                        SOURCE, f"{file} line {offset}", "numeric_cell", f"{header[i]}: expected a number, {cell!r}"
-                    ) from None
+                value = number(cell, SOURCE, f"{file} line {offset}", f"{header[i]}: expected a number, {cell!r}")
             records.append((int(row[0]), label, indent, position, period_end, frequency, value, missing, vintage))
     if not records:
         raise ParseError(SOURCE, file, "rows", "no numbered table lines below the header")

@@ -45,3 +45,11 @@ def release_date(lines: list[str], label: str, source: str, file: str, within: i
         if match:
             return datetime.strptime(match.group(1), "%B %d, %Y").date()
     raise ParseError(source, file, "release_line", f"no '{label} <Month d, yyyy>' in the first {within} lines")
+
+
+def number(cell: str, source: str, where: str, detail: str) -> float:
+    """A published figure with thousands separators; ParseError 'numeric_cell' otherwise."""
+    try:
+        return float(cell.replace(",", ""))
+    except ValueError:
+        raise ParseError(source, where, "numeric_cell", detail) from None

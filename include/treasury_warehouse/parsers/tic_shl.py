@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers.common import decode_text, release_date
+from treasury_warehouse.parsers.common import decode_text, number, release_date
 
 SOURCE = "tic_shl"
 UNIT_MARKER = "millions of dollars"
@@ -88,12 +88,7 @@ def parse(content: bytes, file: str = "shlhistdat.txt") -> pd.DataFrame:
             if below or cell in NOT_AVAILABLE:
                 value = None
             else:
-                try:
-                    value = float(cell.replace(",", ""))
-                except ValueError:
-                    raise ParseError(
-                        SOURCE, f"{file} line {index + 1}", "numeric_cell", f"expected a number, '*' or blank: {cell!r}"
-                    ) from None
+                value = number(cell, SOURCE, f"{file} line {index + 1}", f"expected a number, '*' or blank: {cell!r}")
             if value is None and not below:
                 continue
             records.append((code, name, footnotes, survey, maturity, asset_class, value, below, index + 1, vintage))
