@@ -25,7 +25,7 @@ FIXTURE_MIRROR = FIXTURES / "mirror"
 SHARED_SOURCES = PROJECT_ROOT.parent / "shared" / "sources"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_sources() -> Path:
     """The real publisher files beside the project; CI always has them."""
     if not SHARED_SOURCES.is_dir():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import subprocess
@@ -240,3 +241,21 @@ def test_a_second_build_waits_for_the_running_one(ingested: Settings, caplog: py
         holder.kill()
     assert "waiting for another warehouse build" in caplog.text
     assert candidate.exists()
+
+
+def test_dbt_unit_tests_pass_on_a_built_warehouse(ingested: Settings, tmp_path: Path) -> None:
+    """The YAML unit tests (hand-computed numbers for every formula) run here, once per code
+    change: builds leave them out. dbt reads the input columns from a built warehouse."""
+    build_path = warehouse.accept(warehouse.build(ingested))
+    scratch = tmp_path / "unit.duckdb"
+    shutil.copyfile(build_path, scratch)
+    scratch.chmod(0o644)
+    excluded = warehouse.unpublished_selectors(ingested)
+    warehouse.run_dbt(ingested, scratch, "test", "--select", "test_type:unit", "--exclude", *excluded)
+
+    results = json.loads((warehouse.dbt_target_dir(ingested) / "run_results.json").read_text())["results"]
+    unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    assert len(unit_tests) >= 20
+    assert {r["status"] for r in unit_tests} == {"pass"}
+    # A build carries no unit test.
+    assert not any(n.unique_id.startswith("unit_test.") for n in warehouse.node_results(build_path))

@@ -29,7 +29,7 @@ with compared as (
 by_votes as (
 
     select
-        iso.iso3,
+        coalesce(overrides.iso3, iso.iso3) as iso3,
         compared.vote_year as year,
         compared.same_votes,
         compared.opposite_votes,
@@ -41,8 +41,12 @@ by_votes as (
         ) as coincidence,
         compared.agreement
     from compared
-    inner join {{ ref('iso_countries') }} as iso
+    -- Codes the roll calls use for a country that now has another (seeds/alignment_code_overrides.csv).
+    left join {{ ref('alignment_code_overrides') }} as overrides
+        on overrides.code_system = 'unvotes_iso2' and compared.iso2_code = overrides.code
+    left join {{ ref('iso_countries') }} as iso
         on compared.iso2_code = coalesce(iso.iso2, case when iso.iso3 = 'NAM' then 'NA' end)
+    where coalesce(overrides.iso3, iso.iso3) is not null
 
 ),
 

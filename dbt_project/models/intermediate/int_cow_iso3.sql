@@ -1,10 +1,11 @@
 -- COW country codes with their ISO3 code, as the ideal-point file pairs them (latest
--- year), and the last year each code has an ideal point. Before unification the file
--- gives two COW codes one ISO3 (both Germanys DEU, both Yemens YAR).
+-- year) unless seeds/alignment_code_overrides.csv says otherwise, and the last year each code
+-- has an ideal point. Before unification the file gives two COW codes one ISO3 (both
+-- Germanys DEU, both Yemens YAR).
 select
-    cow_code,
-    iso3,
-    last_year
+    paired.cow_code,
+    coalesce(overrides.iso3, paired.iso3) as iso3,
+    paired.last_year
 from (
     select
         cow_code,
@@ -13,5 +14,7 @@ from (
         row_number() over (partition by cow_code order by year desc) as latest
     from {{ ref('stg_voeten__ideal_points') }}
     where iso3_code is not null and {{ is_latest_vintage(ref('stg_voeten__ideal_points')) }}
-)
-where latest = 1
+) as paired
+left join {{ ref('alignment_code_overrides') }} as overrides
+    on overrides.code_system = 'cow' and cast(paired.cow_code as varchar) = overrides.code
+where paired.latest = 1

@@ -67,8 +67,8 @@ official as (
         year(period_month) as year,
         arg_max(holdings_usd_bn, period_month) as foreign_official_treasuries_usd_bn,
         max(period_month) as treasuries_as_of
-    from {{ ref('fct_treasury_holdings_monthly') }}
-    where holder_name = 'For. Official' and is_latest_vintage
+    from {{ ref('fct_treasury_holdings_aggregates_monthly') }}
+    where holder_name = 'For. Official'
     group by year(period_month)
 
 )

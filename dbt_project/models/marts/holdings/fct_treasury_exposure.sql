@@ -2,9 +2,7 @@
 -- TIC grand total; the remainder not in a named country is All Other and regional groups.
 with holdings as (
 
-    select *
-    from {{ ref('fct_treasury_holdings_monthly') }}
-    where is_latest_vintage
+    select * from {{ ref('fct_treasury_holdings_monthly') }}
 
 ),
 
@@ -14,7 +12,7 @@ totals as (
         period_month,
         max(holdings_usd_bn) filter (where holder_kind = 'grand_total') as foreign_holdings_usd_bn,
         max(holdings_usd_bn) filter (where holder_name = 'For. Official') as foreign_official_usd_bn
-    from holdings
+    from {{ ref('fct_treasury_holdings_aggregates_monthly') }}
     group by period_month
 
 ),
@@ -29,7 +27,6 @@ countries as (
         ) as holder_rank
     from holdings
     inner join totals on holdings.period_month = totals.period_month
-    where holdings.is_country
 
 ),
 

@@ -1,0 +1,165 @@
+"""The marts on the publishers' real files: the answers the press quotes, from the marts alone.
+
+One warehouse is built for the module from the TIC and UN-vote files in ../shared/sources
+(the sources the holdings, flows, blocs and records marts need), with the default settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from treasury_warehouse import warehouse
+from treasury_warehouse.config import Settings
+from treasury_warehouse.pipeline import ingest
+
+SOURCES_NEEDED = ["tic_mfh", "tic_slt", "tic_shl", "un_roll_calls", "un_votes", "un_ideal_points"]
+
+
+@pytest.fixture(scope="module")
+def real_warehouse(tmp_path_factory: pytest.TempPathFactory, shared_sources: Path) -> Path:
+    root = tmp_path_factory.mktemp("real")
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        data_dir=root,
+        warehouse_path=root / "warehouse.duckdb",
+        source_mirror=str(shared_sources),
+        keep_builds=1,
+    )
+    for name in SOURCES_NEEDED:
+        ingest(name, settings)
+    return warehouse.accept(warehouse.build(settings))
+
+
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_a_plain_sum_over_country_holdings_is_the_grand_total_less_the_aggregates(real_warehouse: Path) -> None:
+    [(countries,)] = query(
+        real_warehouse,
+        "select sum(holdings_usd_bn) from marts.fct_treasury_holdings_monthly where period_month = '2025-12-01'",
+    )
+    [(grand_total, not_countries)] = query(
+        real_warehouse,
+        "select max(holdings_usd_bn) filter (where holder_kind = 'grand_total'),"
+        " sum(holdings_usd_bn) filter (where holder_kind in ('all_other', 'regional_group', 'country_group'))"
+        " from marts.fct_treasury_holdings_aggregates_monthly where period_month = '2025-12-01'",
+    )
+    assert grand_total == 9271.0
+    # Each country is printed to $0.1bn, so the parts add up to the total within rounding.
+    assert countries == pytest.approx(grand_total - not_countries, abs=1.0)
+
+
+def test_china_at_its_lowest_since_2008(real_warehouse: Path) -> None:
+    rows = query(
+        real_warehouse,
+        "select period_month, holdings_usd_bn, lowest_since_month, lowest_since_spans_series_break"
+        " from marts.fct_holder_records_monthly where iso3 = 'CHN' and period_month >= '2025-11-01'"
+        " order by period_month",
+    )
+    assert rows == [
+        (date(2025, 11, 1), 683.9, date(2008, 9, 1), True),
+        (date(2025, 12, 1), 683.5, date(2008, 9, 1), True),
+    ]
+
+
+def test_2025_buyers_and_sellers_on_reported_transactions(real_warehouse: Path) -> None:
+    ranked = query(
+        real_warehouse,
+        "select holder_name, sum(reported_net_purchases_usd_bn) as bought"
+        " from marts.fct_country_flows_monthly where year(period_month) = 2025"
+        " group by holder_name having bought is not null order by bought desc",
+    )
+    names = [name for name, _ in ranked]
+    assert names[:3] == ["United Kingdom", "Canada", "Japan"]
+    assert names[::-1][:4] == ["China, Mainland", "India", "Brazil", "Belgium"]
+
+
+def test_best_available_is_reported_transactions_where_published(real_warehouse: Path) -> None:
+    rows = query(
+        real_warehouse,
+        "select best_available_method, min(period_month), max(period_month)"
+        " from marts.fct_country_flows_monthly where best_available_method is not null"
+        " group by 1 order by 1",
+    )
+    spans = {method: (first, last) for method, first, last in rows}
+    assert spans["reported_net_purchases"][0] == date(2023, 2, 1)
+    assert spans["holdings_change"][0] == date(2000, 4, 1)
+    assert spans["slt_holdings_change"] == (date(2020, 2, 1), date(2023, 1, 1))
+    # Luxembourg, December 2023: SLT's position fell $29.9bn while flows added $3.4bn.
+    [(residual,)] = query(
+        real_warehouse,
+        "select reconciliation_residual_usd_bn from marts.fct_country_flows_monthly"
+        " where iso3 = 'LUX' and period_month = '2023-12-01'",
+    )
+    assert residual == pytest.approx(-33.3)
+
+
+def test_bloc_flows_sum_the_country_flows(real_warehouse: Path) -> None:
+    mismatches = query(
+        real_warehouse,
+        """
+        with countries as (
+            select bloc, year(period_month) as year, sum(best_available_net_purchases_usd_bn) as usd_bn
+            from marts.fct_country_flows_monthly where year(period_month) >= 2016 group by all
+        )
+        select countries.*, blocs.net_purchases_usd_bn
+        from countries
+        full join (
+            select * from marts.fct_bloc_flows where method = 'best_available' and period_type = 'year'
+        ) as blocs on blocs.bloc = countries.bloc and year(blocs.period_start) = countries.year
+        where abs(coalesce(countries.usd_bn, 0) - coalesce(blocs.net_purchases_usd_bn, 0)) > 1e-6
+        """,
+    )
+    assert mismatches == []
+
+
+def test_the_default_definition_of_the_sensitivity_mart_is_the_headline(real_warehouse: Path) -> None:
+    mismatches = query(
+        real_warehouse,
+        """
+        select sensitivity.bloc, sensitivity.year, sensitivity.net_purchases_usd_bn, flows.net_purchases_usd_bn
+        from marts.fct_bloc_flows_sensitivity as sensitivity
+        full join (
+            select * from marts.fct_bloc_flows where method = 'best_available' and period_type = 'year'
+        ) as flows on flows.bloc = sensitivity.bloc and year(flows.period_start) = sensitivity.year
+        where sensitivity.is_default is not false
+            and abs(coalesce(sensitivity.net_purchases_usd_bn, 0) - coalesce(flows.net_purchases_usd_bn, 0)) > 1e-6
+        """,
+    )
+    assert mismatches == []
+    [(definitions,)] = query(
+        real_warehouse, "select count(distinct bloc_definition_id) from marts.fct_bloc_flows_sensitivity"
+    )
+    assert definitions == 24  # 3 measures x 2 universes x 2 windows x 2 cut-offs; the default is one of them
+
+
+def test_serbia_and_venezuela_are_classified(real_warehouse: Path) -> None:
+    rows = query(
+        real_warehouse,
+        "select iso3, count(*) from marts.dim_bloc_membership where iso3 in ('SRB', 'VEN') and year >= 2016"
+        " group by iso3 order by iso3",
+    )
+    assert [iso3 for iso3, years in rows if years >= 10] == ["SRB", "VEN"]
+
+
+def test_europe_and_the_eu_by_asset_class(real_warehouse: Path) -> None:
+    rows = query(
+        real_warehouse,
+        "select region_name, asset_class, holdings_usd_bn, members_counted, publisher_eu_memo_usd_bn"
+        " from marts.fct_region_securities_holdings_monthly where period_month = '2026-05-01'"
+        " and region_name in ('Total Europe', 'European Union (members on the date)')",
+    )
+    by_key = {(name, asset): (value, members, memo) for name, asset, value, members, memo in rows}
+    assert by_key[("Total Europe", "treasury")][0] == pytest.approx(3117.255)
+    assert by_key[("Total Europe", "equity")][0] == pytest.approx(11855.437)
+    eu_treasuries, members, memo = by_key[("European Union (members on the date)", "treasury")]
+    assert members == 18  # the members SLT names with a figure
+    assert memo == pytest.approx(1788.8, abs=0.1)
+    assert 0.95 * memo < eu_treasuries <= memo
