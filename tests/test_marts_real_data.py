@@ -163,3 +163,23 @@ def test_europe_and_the_eu_by_asset_class(real_warehouse: Path) -> None:
     assert members == 18  # the members SLT names with a figure
     assert memo == pytest.approx(1788.8, abs=0.1)
     assert 0.95 * memo < eu_treasuries <= memo
+
+
+def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
+    from treasury_warehouse.answers import answers, render
+
+    rows = {a.question: a for a in answers(real_warehouse, 2025)}
+    leaders = rows["2025 top three buyers (reported)"]
+    assert leaders.warehouse.startswith("United Kingdom +187.4bn, Canada +71.2bn, Japan +65.0bn")
+    assert leaders.published == "UK, Canada, Japan"
+    assert rows["2025 top four sellers (reported)"].warehouse.startswith("China, Mainland -110.1bn, India")
+    china = next(a for q, a in rows.items() if q.startswith("China's holdings in 2025-12"))
+    assert china.warehouse.startswith("2008-09")
+    [(allies,)] = query(
+        real_warehouse,
+        "select net_purchases_usd_bn from marts.fct_bloc_flows where bloc = 'most_aligned'"
+        " and method = 'best_available' and period_type = 'year' and period_start = '2025-01-01'",
+    )
+    most_aligned = rows["2025 net purchases of Treasuries, most-aligned countries"]
+    assert f"{allies:+,.1f}bn best available" in most_aligned.warehouse
+    assert render(list(rows.values())).count("\n") == len(rows) + 1

@@ -25,3 +25,20 @@ coalesce(
         false
     )
 {%- endmacro %}
+
+{#- A holder's bloc for the year (a dim_bloc_membership alias), or why it has none: no UN
+    votes (Taiwan, Hong Kong, ...) or outside the ranked universe (a dim_country alias). -#}
+{% macro bloc_or_not_classified(bloc, countries) -%}
+coalesce(
+        {{ bloc }},
+        case when {{ countries }}.has_un_votes then 'not_classified_not_ranked' else 'not_classified_no_un_votes' end
+    )
+{%- endmacro %}
+
+{#- The columns every country-grained mart carries to classify a holder on a date. -#}
+{% macro holder_classification(countries, blocs, on_date) -%}
+    {{ bloc_or_not_classified(blocs ~ ".bloc", countries) }} as bloc,
+    coalesce({{ blocs }}.is_carried_forward, false) as is_bloc_carried_forward,
+    coalesce({{ countries }}.is_custodial_centre, false) as is_custodial_centre,
+    {{ eu_member_on(countries, on_date) }} as is_eu_member_then
+{%- endmacro %}

@@ -5,6 +5,7 @@ airflow-run     run DAGs in order under Airflow (`airflow dags test`), as `make 
 ingest NAME     run one source's ingest steps without Airflow
 build           dbt build, audit and publish without Airflow
 summary         the published warehouse's path and what it holds
+answers         the headline questions answered from the marts, beside the published figures
 rollback        publish the build before the current one
 builds          the kept builds, the published one marked
 """
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     ingest.add_argument("name", choices=sorted(SOURCES))
     for name in ("build", "summary", "rollback", "builds"):
         commands.add_parser(name)
+    answers = commands.add_parser("answers")
+    answers.add_argument("--year", type=int, default=2025, help="the year the flows questions ask about")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
@@ -79,6 +82,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"dbt docs (lineage, columns, tests): {warehouse.docs_path(settings)}")
         for index in sorted(settings.quality_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html")):
             print(f"Great Expectations Data Docs ({index.parents[4].name}): {index}")
+    elif args.command == "answers":
+        from treasury_warehouse.answers import answers, render
+
+        if not settings.warehouse_path.exists():
+            print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)
+            return 1
+        print(render(answers(settings.warehouse_path, args.year)))
     elif args.command == "rollback":
         restored = warehouse.rollback(settings)
         print(f"published {restored.name} again: {warehouse.summary_line(settings)}")

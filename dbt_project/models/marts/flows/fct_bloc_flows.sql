@@ -11,45 +11,28 @@ with country_flows as (
 
 by_method as (
 
-    select
-        iso3,
-        bloc,
-        period_month,
-        is_series_break,
-        'best_available' as method,
-        best_available_method as basis,
-        best_available_net_purchases_usd_bn as net_purchases_usd_bn
-    from country_flows
-    union all
-    select
-        iso3,
-        bloc,
-        period_month,
-        false as is_series_break,
-        'reported_net_purchases' as method,
-        'reported_net_purchases' as basis,
-        reported_net_purchases_usd_bn as net_purchases_usd_bn
-    from country_flows
-    union all
-    select
-        iso3,
-        bloc,
-        period_month,
-        is_series_break,
-        'holdings_change' as method,
-        'holdings_change' as basis,
-        major_holders_change_usd_bn as net_purchases_usd_bn
-    from country_flows
-    union all
-    select
-        iso3,
-        bloc,
-        period_month,
-        false as is_series_break,
-        'slt_holdings_change' as method,
-        'slt_holdings_change' as basis,
-        slt_holdings_change_usd_bn as net_purchases_usd_bn
-    from country_flows
+    {#- method, the column it sums, the basis of each country figure, and whether a TIC
+        series break can fall in it. -#}
+    {%- set methods = [
+        ('best_available', 'best_available_net_purchases_usd_bn', 'best_available_method', 'is_series_break'),
+        ('reported_net_purchases', 'reported_net_purchases_usd_bn', "'reported_net_purchases'", 'false'),
+        ('holdings_change', 'major_holders_change_usd_bn', "'holdings_change'", 'is_series_break'),
+        ('slt_holdings_change', 'slt_holdings_change_usd_bn', "'slt_holdings_change'", 'false'),
+    ] %}
+    {%- for method, amount, basis, series_break in methods %}
+        select
+            iso3,
+            bloc,
+            period_month,
+            {{ series_break }} as is_series_break,
+            '{{ method }}' as method,
+            {{ basis }} as basis,
+            {{ amount }} as net_purchases_usd_bn
+        from country_flows
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 

@@ -37,10 +37,7 @@ classified as (
         country_years.year,
         country_years.net_purchases_usd_bn,
         country_years.months_covered,
-        coalesce(
-            blocs.bloc,
-            case when countries.has_un_votes then 'not_classified_not_ranked' else 'not_classified_no_un_votes' end
-        ) as bloc
+        {{ bloc_or_not_classified('blocs.bloc', 'countries') }} as bloc
     from country_years
     cross join definitions
     left join {{ ref('int_blocs_by_definition') }} as blocs

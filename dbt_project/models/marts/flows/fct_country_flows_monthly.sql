@@ -43,13 +43,7 @@ select
     flows.major_holders_holdings_usd_bn,
     flows.major_holders_change_usd_bn,
     flows.is_series_break,
-    coalesce(
-        blocs.bloc,
-        case when countries.has_un_votes then 'not_classified_not_ranked' else 'not_classified_no_un_votes' end
-    ) as bloc,
-    coalesce(blocs.is_carried_forward, false) as is_bloc_carried_forward,
-    coalesce(countries.is_custodial_centre, false) as is_custodial_centre,
-    {{ eu_member_on('countries', 'flows.period_month') }} as is_eu_member_then,
+    {{ holder_classification('countries', 'blocs', 'flows.period_month') }},
     flows.slt_vintage_released_on,
     flows.major_holders_vintage_released_on
 from flows

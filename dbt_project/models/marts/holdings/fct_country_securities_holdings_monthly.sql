@@ -40,12 +40,7 @@ select
     holdings.holdings_usd_bn,
     holdings.net_purchases_usd_bn,
     holdings.valuation_change_usd_bn,
-    coalesce(
-        blocs.bloc,
-        case when countries.has_un_votes then 'not_classified_not_ranked' else 'not_classified_no_un_votes' end
-    ) as bloc,
-    coalesce(countries.is_custodial_centre, false) as is_custodial_centre,
-    {{ eu_member_on('countries', 'holdings.period_month') }} as is_eu_member_then,
+    {{ holder_classification('countries', 'blocs', 'holdings.period_month') }},
     holdings.vintage_released_on,
     holdings.vintage_sha256
 from holdings

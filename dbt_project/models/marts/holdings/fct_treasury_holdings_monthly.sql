@@ -44,13 +44,7 @@ select
     holdings.holdings_usd_bn,
     holdings.series,
     holdings.footnote_markers,
-    coalesce(
-        blocs.bloc,
-        case when countries.has_un_votes then 'not_classified_not_ranked' else 'not_classified_no_un_votes' end
-    ) as bloc,
-    coalesce(blocs.is_carried_forward, false) as is_bloc_carried_forward,
-    coalesce(countries.is_custodial_centre, false) as is_custodial_centre,
-    {{ eu_member_on('countries', 'holdings.period_month') }} as is_eu_member_then,
+    {{ holder_classification('countries', 'blocs', 'holdings.period_month') }},
     'mfhhis01' as source_table,
     holdings.vintage_released_on,
     holdings.vintage_sha256
