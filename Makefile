@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+# DuckDB 1.x clients (Python and CLI), apart from the project's DuckDB, for the BI tests.
+CLIENTS := .venv-clients
 BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
 
@@ -33,6 +35,11 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP_INSTALL) -r requirements-dev.txt
+	touch $@
+
+$(CLIENTS)/.installed: requirements-clients.txt
+	$(PYTHON) -m venv $(CLIENTS)
+	$(CLIENTS)/bin/pip install --quiet --disable-pip-version-check -r requirements-clients.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -72,8 +79,8 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	cd dbt_project && $(BIN)/sqlfluff lint models tests macros
 
-test: lint
-	$(BIN)/pytest
+test: lint $(CLIENTS)/.installed
+	DUCKDB1_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .airflow data dbt_project/target dbt_project/logs
+	rm -rf $(VENV) $(CLIENTS) .airflow data dbt_project/target dbt_project/logs

@@ -57,13 +57,14 @@ def build_warehouse():
         from pathlib import Path
 
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.warehouse import docs_path, export_marts, publish, summary_line
+        from treasury_warehouse.warehouse import docs_path, freshness_lines, publish, summary_line
 
         settings = Settings.from_env()
-        publish(settings, Path(build_path))
-        export_marts(settings, Path(build_path))
+        publish(settings, Path(build_path))  # the warehouse, its Parquet exports and docs, together
         line = summary_line(settings)
         print(line)
+        for freshness in freshness_lines(settings):
+            print(freshness)
         print(f"dbt docs: {docs_path(settings)}")
         print(f"Parquet exports of the marts: {settings.exports_dir}")
         return line

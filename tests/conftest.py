@@ -35,6 +35,19 @@ def shared_sources() -> Path:
     return SHARED_SOURCES
 
 
+@pytest.fixture(scope="session")
+def duckdb1_clients() -> Path:
+    """A virtual environment with the DuckDB 1.x Python client and CLI (requirements-clients.txt),
+    as BI tools bundle them; `make test` installs it and names it in DUCKDB1_CLIENTS."""
+    configured = os.environ.get("DUCKDB1_CLIENTS")
+    clients = Path(configured) if configured else PROJECT_ROOT / ".venv-clients"
+    if not (clients / "bin" / "duckdb").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run with the DuckDB 1.x clients at {clients} (make test installs them)")
+        pytest.skip(f"DuckDB 1.x clients not installed at {clients}: run make test")
+    return clients
+
+
 @pytest.fixture
 def fixture_mirror() -> Path:
     """A mirror laid out like the publishers, holding the hand-made fixtures."""

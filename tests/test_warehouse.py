@@ -70,27 +70,140 @@ def mart_value(path: Path, holder: str, month: str) -> float:
         ).fetchone()[0]
 
 
-def test_build_publishes_an_audited_standalone_file(ingested: Settings) -> None:
-    build_path = build_and_publish(ingested)
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, published_fixtures: Path) -> Settings:
+    """One build of every fixture source, published, for the tests that only read it."""
+    root = tmp_path_factory.mktemp("published-build")
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        data_dir=root / "data",
+        warehouse_path=root / "data" / "warehouse.duckdb",
+        source_mirror=str(FIXTURE_MIRROR),
+        keep_builds=2,
+    )
+    shutil.copytree(published_fixtures, settings.published_dir)
+    build_and_publish(settings)
+    return settings
 
-    assert os.path.samefile(build_path, ingested.warehouse_path)
-    assert mart_value(ingested.warehouse_path, "Japan", "2011-06-01") == 881.5  # primary series only
-    marts = {mart.name: mart for mart in warehouse.audit(ingested.warehouse_path)}
+
+def test_build_publishes_an_audited_build_with_its_docs_and_parquet(published: Settings) -> None:
+    build_path = warehouse.published_build(published)
+
+    assert build_path is not None
+    assert published.warehouse_path.is_symlink()
+    assert os.path.samefile(build_path, published.warehouse_path)
+    assert mart_value(published.warehouse_path, "Japan", "2011-06-01") == 881.5  # primary series only
+    marts = {mart.name: mart for mart in warehouse.audit(published.warehouse_path)}
     assert marts["fct_treasury_holdings_monthly"].latest_month == "2012-12-01"
     assert {"dim_country", "dim_bloc_membership", "fct_bloc_flows", "fct_treasury_exposure"} <= set(marts)
-    # dbt's docs page and per-node results are published with the build.
-    assert "fct_treasury_exposure" in warehouse.docs_path(ingested).read_text()
+    # dbt's docs page and per-node results are published with the build; the docs name
+    # relations as a query against the published file does: its catalog is "warehouse".
+    docs = warehouse.docs_path(published).read_text()
+    assert r"\"warehouse\".\"marts\".\"fct_treasury_exposure\"" in docs
+    assert "candidate-" not in docs
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        assert con.execute("select current_database()").fetchone()[0] == "warehouse"
     nodes = warehouse.node_results(build_path)
-    assert {n.status for n in nodes} <= {"success", "pass"}
+    assert {n.status for n in nodes} <= {"success", "pass", "warn"}
     assert "model.treasury_warehouse.fct_bloc_flows" in {n.unique_id for n in nodes}
-    exported = warehouse.export_marts(ingested, build_path)
-    assert {path.stem for path in exported} == set(marts)
-    for path in exported:
-        assert len(pd.read_parquet(path)) == marts[path.stem].rows, path
-    # The file stands alone: no view reads the Parquet area.
-    for parquet in ingested.published_dir.rglob("*.parquet"):
+    # The marts as Parquet, one set per build, published with it and saying which build.
+    assert published.exports_dir.is_symlink()
+    assert published.exports_dir.resolve() == warehouse.sidecar(build_path, "exports").resolve()
+    manifest = json.loads((published.exports_dir / "build.json").read_text())
+    assert manifest["build"] == warehouse.build_id(build_path)
+    assert set(manifest["marts"]) == set(marts)
+    for name, mart in marts.items():
+        assert len(pd.read_parquet(published.exports_dir / f"{name}.parquet")) == mart.rows, name
+
+
+def test_marts_and_meta_carry_their_descriptions_as_comments(published: Settings) -> None:
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        undescribed = con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns()"
+            " where schema_name in ('marts', 'meta') and coalesce(comment, '') = ''"
+        ).fetchall()
+        tables = con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name in ('marts', 'meta')"
+        ).fetchall()
+        [(column_comment,)] = con.execute(
+            "select comment from duckdb_columns() where schema_name = 'marts'"
+            " and table_name = 'fct_country_flows_monthly' and column_name = 'best_available_method'"
+        ).fetchall()
+    assert undescribed == []
+    assert len(tables) >= 18
+    assert all(comment for _, comment in tables), tables
+    assert column_comment.startswith("Method of best_available_net_purchases_usd_bn")
+
+
+def test_meta_says_which_build_and_how_fresh_each_source_is(published: Settings) -> None:
+    build_path = warehouse.published_build(published)
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        [(build, revision, bloc_method, not_built)] = con.execute(
+            "select build_id, code_revision, bloc_method, sources_not_built from meta.meta_build"
+        ).fetchall()
+        sources = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select source_name, is_built, latest_vintage_released_on::varchar, last_period_covered::varchar,"
+                " freshness_status, freshness_warn_after_days, is_stale from meta.meta_sources"
+            ).fetchall()
+        }
+    assert build == warehouse.build_id(build_path)
+    assert revision
+    assert bloc_method == "un_vote_coincidence"
+    assert not_built == "bea.iip_api"
+    assert set(sources) == set(SOURCES)
+    # The fixture's major-holders file was released 2013-02-17 and ends in December 2012: stale.
+    assert sources["tic_mfh"] == (True, "2013-02-17", "2012-12-01", "warn", 100, True)
+    assert sources["ewn"][2] == "2020-12-31"  # the fixture ends in 2020: a year covers through 31 December
+    assert sources["bea_iip_api"] == (False, None, None, "not_published", None, False)
+    assert sources["un_votes"][3] == "not_checked"  # votes carry no date; their roll calls do
+
+
+def test_duckdb_1x_clients_read_every_mart(published: Settings, duckdb1_clients: Path) -> None:
+    """BI drivers and the CLI on PyPI bundle DuckDB 1.x: the published file opens in them."""
+    expected = {mart.name: mart.rows for mart in warehouse.audit(published.warehouse_path)}
+    script = textwrap.dedent(
+        f"""
+        import json, duckdb
+        con = duckdb.connect({str(published.warehouse_path)!r}, read_only=True)
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'meta')"
+        ).fetchall()
+        count = 'select count(*) from "{{}}"."{{}}"'
+        counts = {{f"{{s}}.{{t}}": con.execute(count.format(s, t)).fetchone()[0] for s, t in tables}}
+        print(json.dumps({{"version": duckdb.__version__, "counts": counts}}))
+        """
+    )
+    python = subprocess.run(
+        [str(duckdb1_clients / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True
+    )
+    answer = json.loads(python.stdout)
+    assert answer["version"].startswith("1.")
+    assert {k.removeprefix("marts."): v for k, v in answer["counts"].items() if k.startswith("marts.")} == expected
+    assert answer["counts"]["meta.meta_sources"] == len(SOURCES)
+    cli = subprocess.run(
+        [
+            str(duckdb1_clients / "bin" / "duckdb"),
+            "-readonly",
+            "-csv",
+            "-noheader",
+            str(published.warehouse_path),
+            "-c",
+            "select count(*) from marts.fct_treasury_holdings_monthly",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert cli.stdout.strip() == str(expected["fct_treasury_holdings_monthly"])
+
+
+def test_the_published_file_stands_alone(published: Settings) -> None:
+    """No view reads the Parquet area: the published sources can go (last: it removes them)."""
+    for parquet in published.published_dir.rglob("*.parquet"):
         parquet.unlink()
-    assert mart_value(ingested.warehouse_path, "China, Mainland", "2012-12-01") == 1202.5
+    assert mart_value(published.warehouse_path, "China, Mainland", "2012-12-01") == 1202.5
 
 
 def test_failed_build_leaves_the_published_warehouse(ingested: Settings) -> None:
@@ -98,11 +211,27 @@ def test_failed_build_leaves_the_published_warehouse(ingested: Settings) -> None
     for parquet in ingested.published_dir.rglob("*.parquet"):
         parquet.write_bytes(b"PAR1 not really parquet")  # dbt cannot read it: the build must fail
 
+    with pytest.raises(warehouse.BuildFailed, match="published_readable"):
+        warehouse.build(ingested)
+
+    assert os.path.samefile(first, ingested.warehouse_path)
+    assert warehouse.builds(ingested) == [first]
+
+
+def test_a_failing_dbt_build_leaves_the_published_warehouse(ingested: Settings) -> None:
+    first = build_and_publish(ingested)
+    [parquet] = (ingested.published_dir / "tic_mfh").glob("*.parquet")
+    readable = parquet.with_suffix(".tmp")
+    with duckdb.connect() as con:  # a readable file without a column the staging model needs
+        con.execute(f"copy (select * exclude (holdings_usd_bn) from '{parquet}') to '{readable}' (format parquet)")
+    readable.replace(parquet)
+
     with pytest.raises(warehouse.BuildFailed, match="dbt build"):
         warehouse.build(ingested)
 
     assert os.path.samefile(first, ingested.warehouse_path)
     assert warehouse.builds(ingested) == [first]
+    assert not list(ingested.builds_dir.glob("candidate-*"))  # the failed candidate's folder is gone
 
 
 def test_a_build_failing_the_audit_is_never_kept_or_rolled_back_to(ingested: Settings) -> None:
@@ -141,17 +270,21 @@ def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
     third = build_and_publish(ingested)
 
     assert warehouse.builds(ingested) == [second, third]  # keep_builds=2
+    assert not first.parent.exists()  # the pruned build's folder: file, docs, results, Parquet
     assert warehouse.rollback(ingested) == second
     assert warehouse.published_build(ingested) == second
-    assert not first.exists()
-    assert not warehouse.sidecar(first, "docs").exists()
-    assert not warehouse.sidecar(first, "run_results").exists()
+    # The Parquet exports and the docs page go back with the warehouse.
+    assert json.loads((ingested.exports_dir / "build.json").read_text())["build"] == warehouse.build_id(second)
+    assert warehouse.build_id(second) in warehouse.docs_path(ingested).read_text()
     with pytest.raises(warehouse.BuildFailed, match="no earlier build"):
         warehouse.rollback(ingested)
 
 
 def test_reader_in_another_process_neither_blocks_nor_sees_half_a_build(ingested: Settings) -> None:
-    build_and_publish(ingested)
+    """A process holds a connection across a publication (a BI server's pool): that connection
+    keeps reading the build it opened, and a connection it opens afterwards, to the same
+    path, reads the new build (DuckDB caches one instance per resolved file)."""
+    first = build_and_publish(ingested)
     reader = subprocess.Popen(
         [
             sys.executable,
@@ -159,15 +292,18 @@ def test_reader_in_another_process_neither_blocks_nor_sees_half_a_build(ingested
             textwrap.dedent(
                 f"""
                 import sys, time, duckdb
-                con = duckdb.connect({str(ingested.warehouse_path)!r}, read_only=True)
-                print("connected", flush=True)
-                deadline = time.monotonic() + 60
+                path = {str(ingested.warehouse_path)!r}
+                build = "select build_id from meta.meta_build"
+                held = duckdb.connect(path, read_only=True)
+                print("connected", held.execute(build).fetchone()[0], flush=True)
+                deadline = time.monotonic() + 120
                 while time.monotonic() < deadline:
-                    n = con.execute("select count(*) from marts.fct_treasury_holdings_monthly").fetchone()[0]
+                    n = held.execute("select count(*) from marts.fct_treasury_holdings_monthly").fetchone()[0]
                     assert n > 0
                     if sys.stdin.readline().strip() == "stop":
                         break
-                print("reads ok", flush=True)
+                new = duckdb.connect(path, read_only=True)
+                print("held", held.execute(build).fetchone()[0], "new", new.execute(build).fetchone()[0], flush=True)
                 """
             ),
         ],
@@ -176,7 +312,7 @@ def test_reader_in_another_process_neither_blocks_nor_sees_half_a_build(ingested
         text=True,
     )
     try:
-        assert reader.stdout.readline().strip() == "connected"
+        assert reader.stdout.readline().split() == ["connected", warehouse.build_id(first)]
         started = time.monotonic()
         new_build = build_and_publish(ingested)  # runs while the reader holds the file open
         reader.stdin.write("go\n")
@@ -185,7 +321,12 @@ def test_reader_in_another_process_neither_blocks_nor_sees_half_a_build(ingested
         assert time.monotonic() - started < 120
         reader.stdin.write("stop\n")
         reader.stdin.flush()
-        assert reader.stdout.readline().strip() == "reads ok"
+        assert reader.stdout.readline().split() == [
+            "held",
+            warehouse.build_id(first),
+            "new",
+            warehouse.build_id(new_build),
+        ]
         assert reader.wait(timeout=30) == 0
     finally:
         reader.kill()

@@ -71,13 +71,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "build":
         accepted = warehouse.accept(warehouse.build(settings))
         warehouse.publish(settings, accepted)
-        warehouse.export_marts(settings, accepted)
         print(warehouse.summary_line(settings))
     elif args.command == "summary":
         if not settings.warehouse_path.exists():
             print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)
             return 1
         print(f"published warehouse: {warehouse.summary_line(settings)}")
+        for line in warehouse.freshness_lines(settings):
+            print(line)
         print(f"Parquet exports of the marts: {settings.exports_dir}")
         print(f"dbt docs (lineage, columns, tests): {warehouse.docs_path(settings)}")
         for index in sorted(settings.quality_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html")):

@@ -179,7 +179,6 @@ def _direct_worker() -> None:
     started = time.monotonic()
     accepted = warehouse.accept(warehouse.build(settings))
     warehouse.publish(settings, accepted)
-    warehouse.export_marts(settings, accepted)
     times["warehouse.build_audit_publish"] = time.monotonic() - started
     print(json.dumps({k: round(v, 3) for k, v in times.items()}))
 

@@ -17,8 +17,8 @@ class Settings:
     data_dir/candidates parsed tables waiting for the quality gate
     data_dir/published  gated tables that dbt reads, one Parquet file per vintage
     data_dir/quality    Great Expectations project: suites, results, Data Docs
-    data_dir/builds     the last warehouse builds; warehouse_path links the published one
-    data_dir/exports    the published marts as Parquet, one file each
+    data_dir/builds     the last warehouse builds, a folder each (file, docs, run results, Parquet)
+    data_dir/exports    symlink to the published build's marts as Parquet, one file each
     """
 
     data_dir: Path

@@ -32,6 +32,9 @@ class Source:
     suite: str  # "module:function" taking the parsed DataFrame -> list[Check]
     dbt_source: str  # "<dbt source>.<table>" the staging model reads
     staging_model: str
+    # The parsed table's column saying which period a row is about (a date, or a year as
+    # an integer): the last period a vintage covers, in meta.sources. None: no period.
+    period_column: str | None = None
     # Keyed APIs: the environment variable, or else the Airflow connection (its password),
     # that holds the key, and the query parameter it is sent in. Never logged or landed.
     api_key_env: str | None = None
@@ -85,6 +88,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.tic_mfh:checks",
             dbt_source="tic.major_foreign_holders",
             staging_model="stg_tic__major_foreign_holders",
+            period_column="period_month",
         ),
         Source(
             name="tic_slt",
@@ -97,6 +101,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.tic_slt:checks",
             dbt_source="tic.slt_table1",
             staging_model="stg_tic__slt_holdings",
+            period_column="period_month",
         ),
         Source(
             name="tic_shl",
@@ -109,6 +114,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.tic_shl:checks",
             dbt_source="tic.annual_survey",
             staging_model="stg_tic__annual_survey_holdings",
+            period_column="survey_date",
         ),
         Source(
             name="bea_iip_table",
@@ -121,6 +127,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.bea_iip:checks",
             dbt_source="bea.iip_table",
             staging_model="stg_bea__iip_table",
+            period_column="period_end",
         ),
         Source(
             name="bea_iip_api",
@@ -134,6 +141,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.bea_iip:checks_api",
             dbt_source="bea.iip_api",
             staging_model="stg_bea__iip_api",
+            period_column="period_end",
             api_key_env="BEA_API_KEY",
             api_key_connection="bea_api",
             api_key_param="UserID",
@@ -149,6 +157,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.fred:checks",
             dbt_source="fred.series",
             staging_model="stg_fred__series",
+            period_column="observation_date",
         ),
         Source(
             name="fred_fdhbfin",
@@ -161,6 +170,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.fred:checks",
             dbt_source="fred.series",
             staging_model="stg_fred__series",
+            period_column="observation_date",
         ),
         Source(
             name="ewn",
@@ -173,6 +183,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.gold:checks_ewn",
             dbt_source="ewn.dataset",
             staging_model="stg_ewn__positions",
+            period_column="year",
         ),
         Source(
             name="un_roll_calls",
@@ -185,6 +196,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.unvotes:checks_roll_calls",
             dbt_source="unvotes.roll_calls",
             staging_model="stg_unvotes__roll_calls",
+            period_column="vote_date",
         ),
         Source(
             name="un_votes",
@@ -209,6 +221,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.unvotes:checks_voeten_votes",
             dbt_source="voeten.votes",
             staging_model="stg_voeten__votes",
+            period_column="vote_date",
         ),
         Source(
             name="un_ideal_points",
@@ -221,6 +234,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.unvotes:checks_ideal_points",
             dbt_source="voeten.ideal_points",
             staging_model="stg_voeten__ideal_points",
+            period_column="year",
         ),
         Source(
             name="wb_reserves",
@@ -233,6 +247,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.gold:checks_wb_indicator",
             dbt_source="worldbank.total_reserves",
             staging_model="stg_worldbank__total_reserves",
+            period_column="year",
         ),
         Source(
             name="imf_gold",
@@ -245,6 +260,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.gold:checks_imf_gold",
             dbt_source="imf.gold_reserves",
             staging_model="stg_imf__gold_reserves",
+            period_column="period_end",
         ),
         Source(
             name="wgc_gold_changes",
@@ -257,6 +273,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.gold:checks_wgc_changes",
             dbt_source="wgc.gold_changes",
             staging_model="stg_wgc__gold_changes",
+            period_column="period_start",
         ),
     ]
 }

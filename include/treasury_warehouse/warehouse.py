@@ -1,12 +1,21 @@
 """Build the warehouse with dbt into a new file, audit it, then publish it atomically.
 
 DuckDB allows one writer per file and a reader in another process blocks a writer, so
-the build never touches the published file: dbt writes builds/candidate-<stamp>.duckdb,
-the audit opens it read-only and, if it passes, renames it warehouse-<stamp>.duckdb and
-makes it read-only; publication renames a hard link of it over the published path.
-Readers that hold the old file keep reading it; new readers see the new build. Only
-audited builds are named warehouse-*, so only they can be published or rolled back to;
-the last ``keep_builds`` of them stay on disk.
+the build never touches the published file. Each build is a folder:
+
+    builds/candidate-<stamp>/warehouse.duckdb   dbt writes here, then its docs page and run results
+    builds/warehouse-<stamp>/                   the same folder once audited: read-only file,
+        warehouse.duckdb, docs.html,            dbt docs, run results and the marts as Parquet
+        run_results.json, exports/
+
+Every build's file is named warehouse.duckdb, so its DuckDB catalog is ``warehouse``
+whichever build it is, as the dbt docs name it. Publication replaces one symlink,
+``warehouse_path`` -> builds/warehouse-<stamp>/warehouse.duckdb, and one more for the
+Parquet exports, each atomically. DuckDB keys its per-process instance cache by the
+resolved path, so a connection opened after a publication gets the new build even while
+an older connection in the same process still reads the old one. Only audited builds
+are named warehouse-*, so only they can be published or rolled back to; the last
+``keep_builds`` of them stay on disk.
 """
 
 from __future__ import annotations
@@ -35,6 +44,10 @@ CANDIDATE_PREFIX = "candidate-"
 # A candidate left this long by a killed build is removed by the next build.
 STALE_CANDIDATE_S = 6 * 3600
 MARTS_SCHEMA = "marts"
+BUILD_FILE = "warehouse.duckdb"
+# The storage format builds are written in: readable by DuckDB 1.4 (long-term support)
+# and later, so BI drivers and CLIs built on DuckDB 1.x open the warehouse.
+STORAGE_VERSION = "v1.4.0"
 
 
 class BuildFailed(PipelineError):
@@ -50,14 +63,22 @@ class MartSummary:
 
 def new_build_path(settings: Settings) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return settings.builds_dir / f"{CANDIDATE_PREFIX}{stamp}.duckdb"
+    folder = settings.builds_dir / f"{CANDIDATE_PREFIX}{stamp}"
+    folder.mkdir(parents=True)
+    return folder / BUILD_FILE
+
+
+def build_id(build_path: Path) -> str:
+    """warehouse-<stamp> (or candidate-<stamp>): the build's folder name."""
+    return build_path.parent.name
 
 
 def _remove_stale_candidates(settings: Settings) -> None:
+    """A killed build leaves its candidate folder (file, write-ahead log, docs): remove it."""
     now = datetime.now(UTC).timestamp()
-    for candidate in settings.builds_dir.glob(f"{CANDIDATE_PREFIX}*.duckdb"):
-        if now - candidate.stat().st_mtime > STALE_CANDIDATE_S:
-            _discard(candidate)
+    for folder in settings.builds_dir.glob(f"{CANDIDATE_PREFIX}*"):
+        if folder.is_dir() and now - folder.stat().st_mtime > STALE_CANDIDATE_S:
+            _discard(folder / BUILD_FILE)
 
 
 def dbt_executable() -> str:
@@ -82,6 +103,8 @@ def dbt_env(settings: Settings, build_path: Path) -> dict[str, str]:
         "DBT_TARGET_PATH": str(dbt_target_dir(settings)),
         "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DUCKDB_STORAGE_VERSION": STORAGE_VERSION,
+        "WAREHOUSE_BUILD_ID": build_id(build_path),
     }
 
 
@@ -133,12 +156,9 @@ def _lock(settings: Settings, name: str, what: str) -> Iterator[None]:
 
 
 def sidecar(build_path: Path, kind: str) -> Path:
-    """A file that belongs to one build: its dbt docs page or its dbt run results."""
-    suffix = {"docs": ".docs.html", "run_results": ".run_results.json"}[kind]
-    return build_path.with_name(build_path.stem + suffix)
-
-
-SIDECARS = ("docs", "run_results")
+    """A file that belongs to one build: its dbt docs page, dbt run results or Parquet exports."""
+    name = {"docs": "docs.html", "run_results": "run_results.json", "exports": "exports"}[kind]
+    return build_path.parent / name
 
 
 @dataclass(frozen=True)
@@ -187,21 +207,59 @@ def build(settings: Settings) -> Path:
         build_path = new_build_path(settings)
         target = dbt_target_dir(settings)
         try:
+            facts = ["--vars", json.dumps(_build_facts(settings, build_path, excluded, selection))]
             try:
                 # Unit tests check the models' logic on hand-made rows, not the data: they run
                 # once per code change (make test), not in every build.
-                run_dbt(settings, build_path, "build", "--exclude-resource-type", "unit_test", *selection)
+                run_dbt(settings, build_path, "build", "--exclude-resource-type", "unit_test", *selection, *facts)
             finally:
                 if (target / "run_results.json").exists():
                     shutil.copyfile(target / "run_results.json", sidecar(build_path, "run_results"))
                     _log_node_results(build_path)
             # The catalogue is read from the new file; --static writes one self-contained page.
-            run_dbt(settings, build_path, "docs", "generate", "--static", *selection)
+            run_dbt(settings, build_path, "docs", "generate", "--static", *selection, *facts)
             shutil.copyfile(target / "static_index.html", sidecar(build_path, "docs"))
         except BuildFailed:
             _discard(build_path)
             raise
     return build_path
+
+
+def _build_facts(settings: Settings, build_path: Path, excluded: list[str], selection: list[str]) -> dict:
+    """What meta.build and meta.sources hold: the build, and per source its newest vintage and
+    dbt's source freshness verdict (which warns in the log, never fails the build)."""
+    from treasury_warehouse import freshness
+    from treasury_warehouse.sources import SOURCES
+
+    try:
+        run_dbt(settings, build_path, "source", "freshness", *selection)
+    except BuildFailed as exc:
+        log.warning("source freshness could not be checked: %s", exc)
+    not_built = {selector.removeprefix("source:").removesuffix("+") for selector in excluded}
+    built = {s.dbt_source for s in SOURCES.values()} - not_built
+    verdicts = freshness.dbt_freshness(dbt_target_dir(settings))
+    try:
+        status = freshness.source_status(settings, built, verdicts)
+    except PipelineError as exc:  # a published file that cannot be read fails the build, named
+        raise BuildFailed(exc.source, exc.file, exc.rule, exc.detail) from exc
+    for name, verdict in sorted(verdicts.items()):
+        if verdict["status"] != "pass":
+            log.warning(
+                "source %s: newest period %s days old, %s after %s days",
+                name,
+                verdict["age_days"],
+                verdict["status"],
+                verdict["warn_after_days"],
+            )
+    return {
+        "warehouse_build": {
+            "build_id": build_id(build_path).replace(CANDIDATE_PREFIX, BUILD_PREFIX, 1),
+            "code_revision": freshness.code_revision(),
+            "storage_version": STORAGE_VERSION,
+            "sources_not_built": sorted(not_built),
+        },
+        "source_status": status,
+    }
 
 
 def _log_node_results(build_path: Path) -> None:
@@ -210,9 +268,9 @@ def _log_node_results(build_path: Path) -> None:
 
 
 def _discard(build_path: Path) -> None:
-    build_path.unlink(missing_ok=True)
-    for kind in SIDECARS:
-        sidecar(build_path, kind).unlink(missing_ok=True)
+    """Remove a build's folder: its file, write-ahead log, docs, results and exports."""
+    if build_path.parent.name.startswith((CANDIDATE_PREFIX, BUILD_PREFIX)):
+        shutil.rmtree(build_path.parent, ignore_errors=True)
 
 
 def audit(build_path: Path) -> list[MartSummary]:
@@ -255,33 +313,42 @@ def accept(candidate: Path) -> Path:
     except BuildFailed:
         _discard(candidate)
         raise
-    accepted = candidate.with_name(candidate.name.replace(CANDIDATE_PREFIX, BUILD_PREFIX, 1))
-    for kind in SIDECARS:
-        if sidecar(candidate, kind).exists():
-            os.replace(sidecar(candidate, kind), sidecar(accepted, kind))
+    try:
+        export_marts(candidate)
+    except Exception:
+        _discard(candidate)
+        raise
     candidate.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # readers cannot change a kept build
-    os.replace(candidate, accepted)
-    return accepted
+    accepted_folder = candidate.parent.with_name(build_id(candidate).replace(CANDIDATE_PREFIX, BUILD_PREFIX, 1))
+    os.replace(candidate.parent, accepted_folder)
+    return accepted_folder / BUILD_FILE
 
 
-def _link_into_place(build_path: Path, published: Path) -> None:
+def _link_into_place(target: Path, published: Path) -> None:
+    """Point the symlink ``published`` at ``target`` in one rename (relative when they
+    share a tree, so a container mounting the data folder elsewhere resolves it too)."""
     published.parent.mkdir(parents=True, exist_ok=True)
     staging = published.with_name(f".{published.name}.{os.getpid()}.swap")
-    staging.unlink(missing_ok=True)
-    try:
-        os.link(build_path, staging)
-    except OSError:  # another file system: copy, still renamed atomically
-        shutil.copy2(build_path, staging)
+    if staging.is_symlink() or staging.exists():
+        staging.unlink()
+    staging.symlink_to(os.path.relpath(target, published.parent))
+    if published.is_dir() and not published.is_symlink():
+        # An exports folder from before builds had their own: moved aside, then removed.
+        aside = published.with_name(f".{published.name}.{os.getpid()}.old")
+        os.replace(published, aside)
+        shutil.rmtree(aside)
     os.replace(staging, published)
 
 
 def builds(settings: Settings) -> list[Path]:
     """Kept builds, oldest first."""
-    return sorted(settings.builds_dir.glob(f"{BUILD_PREFIX}*.duckdb"))
+    return sorted(
+        folder / BUILD_FILE for folder in settings.builds_dir.glob(f"{BUILD_PREFIX}*") if (folder / BUILD_FILE).exists()
+    )
 
 
 def published_build(settings: Settings) -> Path | None:
-    """The kept build the published file is, if any."""
+    """The kept build the published path points at, if any."""
     if not settings.warehouse_path.exists():
         return None
     current = settings.warehouse_path.stat()
@@ -313,47 +380,69 @@ def _publish_docs(settings: Settings, build_path: Path) -> None:
     os.replace(partial, target)
 
 
+def _switch_to(settings: Settings, build_path: Path) -> None:
+    """Publish one build: the warehouse, its Parquet exports (one set) and its docs page."""
+    _link_into_place(build_path, settings.warehouse_path)
+    if sidecar(build_path, "exports").is_dir():
+        _link_into_place(sidecar(build_path, "exports"), settings.exports_dir)
+    _publish_docs(settings, build_path)
+
+
 def publish(settings: Settings, build_path: Path) -> Path:
     """Publish an accepted build unless a newer one is already published."""
-    if not build_path.name.startswith(BUILD_PREFIX):
-        raise BuildFailed("warehouse", build_path.name, "accepted", "only audited warehouse-* builds are published")
+    if not build_id(build_path).startswith(BUILD_PREFIX):
+        raise BuildFailed(
+            "warehouse", build_id(build_path), "accepted", "only audited warehouse-* builds are published"
+        )
     with _publication_lock(settings):
         current = published_build(settings)
-        if current is not None and current.name > build_path.name:
+        if current is not None and build_id(current) > build_id(build_path):
             raise BuildFailed(
-                "warehouse", build_path.name, "newest_wins", f"{current.name}, built later, is already published"
+                "warehouse",
+                build_id(build_path),
+                "newest_wins",
+                f"{build_id(current)}, built later, is already published",
             )
-        _link_into_place(build_path, settings.warehouse_path)
-        _publish_docs(settings, build_path)
-        log.info("published %s as %s (dbt docs: %s)", build_path.name, settings.warehouse_path, docs_path(settings))
+        _switch_to(settings, build_path)
+        log.info(
+            "published %s as %s (Parquet: %s; dbt docs: %s)",
+            build_id(build_path),
+            settings.warehouse_path,
+            settings.exports_dir,
+            docs_path(settings),
+        )
         for old in builds(settings)[: -settings.keep_builds]:
             if old != build_path:
                 _discard(old)
     return settings.warehouse_path
 
 
-def export_marts(settings: Settings, build_path: Path) -> list[Path]:
-    """Write every mart of a build to exports/<mart>.parquet, each file replaced atomically,
-    for tools that read Parquet rather than DuckDB."""
+def export_marts(build_path: Path) -> list[Path]:
+    """Write every mart of a build to <build>/exports/<mart>.parquet, with build.json
+    saying which build they are; published with the build, as one set."""
     import duckdb
 
-    settings.exports_dir.mkdir(parents=True, exist_ok=True)
+    folder = sidecar(build_path, "exports")
+    folder.mkdir(exist_ok=True)
     written = []
     with duckdb.connect(str(build_path), read_only=True) as con:
         marts = [
             row[0]
             for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS_SCHEMA]
             ).fetchall()
         ]
         for mart in marts:
-            target = settings.exports_dir / f"{mart}.parquet"
-            partial = target.with_name(f".{mart}.{os.getpid()}.parquet")
+            target = folder / f"{mart}.parquet"
             # Names come from the catalogue; the path is the project's own, its quotes doubled.
-            quoted_path = str(partial).replace("'", "''")
+            quoted_path = str(target).replace("'", "''")
             con.execute(f"copy {MARTS_SCHEMA}.\"{mart}\" to '{quoted_path}' (format parquet)")
-            os.replace(partial, target)
             written.append(target)
+    manifest = {
+        "build": build_id(build_path).replace(CANDIDATE_PREFIX, BUILD_PREFIX, 1),
+        "marts": {path.stem: path.name for path in written},
+    }
+    (folder / "build.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return written
 
 
@@ -367,8 +456,7 @@ def rollback(settings: Settings) -> Path:
             raise BuildFailed(
                 "warehouse", str(settings.warehouse_path), "rollback", "no earlier build is kept to roll back to"
             )
-        _link_into_place(older[-1], settings.warehouse_path)
-        _publish_docs(settings, older[-1])
+        _switch_to(settings, older[-1])
         return older[-1]
 
 
@@ -378,3 +466,27 @@ def summary_line(settings: Settings) -> str:
         f"{m.name}: {m.rows:,} rows" + (f", latest month {m.latest_month}" if m.latest_month else "") for m in marts
     )
     return f"{settings.warehouse_path} -- {parts}"
+
+
+def freshness_lines(settings: Settings) -> list[str]:
+    """The published build and its stale sources, from its meta tables."""
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        build, revision, built_at = con.execute(
+            "select build_id, code_revision, built_at from meta.meta_build"
+        ).fetchone()
+        stale = con.execute(
+            "select source_name, last_period_covered, freshness_warn_after_days from meta.meta_sources"
+            " where is_stale order by source_name"
+        ).fetchall()
+        missing = [r[0] for r in con.execute("select source_name from meta.meta_sources where not is_built").fetchall()]
+    lines = [f"build {build} (code {revision}, built {built_at:%Y-%m-%d %H:%M %Z})"]
+    if stale:
+        lines.append(
+            "stale sources (newest period older than the publisher's cycle): "
+            + ", ".join(f"{name} (to {period}, > {days} days)" for name, period, days in stale)
+        )
+    if missing:
+        lines.append("not published, not in this build: " + ", ".join(missing))
+    return lines

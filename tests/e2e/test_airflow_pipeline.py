@@ -78,7 +78,7 @@ def holdings(warehouse: Path, holder: str, month: str) -> list[tuple]:
 
 
 def warehouse_builds(deployment: Deployment) -> list[Path]:
-    return sorted((deployment.data_dir / "builds").glob("warehouse-*.duckdb"))
+    return sorted((deployment.data_dir / "builds").glob("warehouse-*/warehouse.duckdb"))
 
 
 def sha256(path: Path) -> str:

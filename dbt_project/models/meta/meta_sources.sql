@@ -1,0 +1,52 @@
+-- One row per registered source: the newest vintage the marts read, when it was
+-- released and landed, the last period it covers, and dbt's freshness verdict. The
+-- facts come from the build step (var source_status).
+{%- set rows = source_status_rows() %}
+{%- set columns = [
+    'source_name', 'title', 'dbt_source', 'url', 'is_built', 'latest_vintage_released_on',
+    'latest_vintage_sha256', 'landed_at', 'last_period_covered', 'freshness_status', 'freshness_warn_after_days',
+] %}
+with status as (
+
+    {%- if rows %}
+        -- (rows rendered from a var: their layout is the template's)
+        -- noqa: disable=LT02
+        select facts.*
+        from (
+            values
+            {%- for row in rows %}
+                ({{ sql_values(row, columns) }}){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as facts ({{ columns | join(', ') }})
+    {%- else %}
+        select
+            {%- for column in columns %}
+                null as {{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        where false
+    {%- endif %}
+    -- noqa: enable=LT02
+
+)
+
+select
+    cast(source_name as varchar) as source_name,
+    cast(title as varchar) as title,
+    cast(dbt_source as varchar) as dbt_source,
+    cast(url as varchar) as url,
+    cast(is_built as boolean) as is_built,
+    cast(latest_vintage_released_on as date) as latest_vintage_released_on,
+    cast(latest_vintage_sha256 as varchar) as latest_vintage_sha256,
+    cast(landed_at as timestamptz) as landed_at,
+    cast(last_period_covered as date) as last_period_covered,
+    date_diff('day', cast(latest_vintage_released_on as date), cast('{{ run_fact("started_on") }}' as date))
+        as days_since_release,
+    date_diff(
+        'day', cast(landed_at as timestamptz), cast('{{ run_fact("started_at") }}' as timestamptz)
+    ) as days_since_changed,
+    date_diff('day', cast(last_period_covered as date), cast('{{ run_fact("started_on") }}' as date))
+        as days_since_last_period,
+    cast(freshness_status as varchar) as freshness_status,
+    cast(freshness_warn_after_days as integer) as freshness_warn_after_days,
+    coalesce(cast(freshness_status as varchar) in ('warn', 'error'), false) as is_stale
+from status
