@@ -12,7 +12,13 @@ import pendulum
 from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from treasury_warehouse.orchestration import DEFAULT_ARGS, source_asset
+from treasury_warehouse.orchestration import (
+    DEFAULT_ARGS,
+    FETCH_RETRIES,
+    FETCH_RETRY_DELAY,
+    FETCH_TIMEOUT,
+    source_asset,
+)
 from treasury_warehouse.sources import SOURCES, Source
 
 
@@ -54,16 +60,28 @@ def build_ingest_dag(source: Source):
         f"dbt staging model: `{source.staging_model}`",
     )
     def ingest():
-        @task
+        @task(
+            retries=FETCH_RETRIES,
+            retry_delay=FETCH_RETRY_DELAY,
+            retry_exponential_backoff=False,
+            execution_timeout=FETCH_TIMEOUT,
+        )
         def fetch_and_land() -> dict:
             from treasury_warehouse.config import Settings
-            from treasury_warehouse.errors import SourceNotConfigured
+            from treasury_warehouse.errors import FetchError, LandingError, SourceNotConfigured
+            from treasury_warehouse.fetch import is_permanent
             from treasury_warehouse.pipeline import fetch_and_land
 
             try:
                 return fetch_and_land(source.name, Settings.from_env(), api_key=_api_key(source))
             except SourceNotConfigured as exc:
                 return {"not_configured": str(exc)}
+            except FetchError as exc:
+                if is_permanent(exc):  # retrying will not make a 404 appear
+                    raise AirflowFailException(str(exc)) from exc
+                raise
+            except LandingError as exc:
+                raise AirflowFailException(str(exc)) from exc
 
         @task.short_circuit
         def changed(landed: dict, **context) -> bool:
@@ -87,12 +105,12 @@ def build_ingest_dag(source: Source):
         @task(retries=0)
         def parse(landed: dict) -> dict:
             from treasury_warehouse.config import Settings
-            from treasury_warehouse.errors import ParseError
+            from treasury_warehouse.errors import LandingError, ParseError
             from treasury_warehouse.pipeline import parse_landed
 
             try:
                 return parse_landed(source.name, str(landed["path"]), Settings.from_env())
-            except ParseError as exc:
+            except (ParseError, LandingError) as exc:
                 raise AirflowFailException(str(exc)) from exc
 
         @task(retries=0)

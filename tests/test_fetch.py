@@ -109,3 +109,42 @@ def test_mirror_paths_and_file_urls(tmp_path: Path) -> None:
 def test_missing_mirror_file_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="cannot read the mirror file"):
         fetch(str(tmp_path / "tic" / "absent.txt"), "tic_mfh")
+
+
+def test_permanent_and_transient_errors_are_told_apart(server, tmp_path: Path) -> None:
+    from treasury_warehouse.fetch import is_permanent
+
+    server.script = [(404, b"not found")]
+    with pytest.raises(FetchError) as missing:
+        fetch(url(server), "tic_mfh", session=http_session(backoff_s=0))
+    server.script = [(503, b"busy")] * 10
+    with pytest.raises(FetchError) as busy:
+        fetch(url(server), "tic_mfh", session=http_session(retries=1, backoff_s=0))
+    with pytest.raises(FetchError) as refused:
+        fetch("http://127.0.0.1:9/tic/mfhhis01.txt", "tic_mfh", session=http_session(retries=0, backoff_s=0))
+    with pytest.raises(FetchError) as absent:
+        fetch(str(tmp_path / "tic" / "absent.txt"), "tic_mfh")
+
+    assert is_permanent(missing.value)
+    assert is_permanent(absent.value)
+    assert not is_permanent(busy.value)
+    assert not is_permanent(refused.value)
+
+
+def test_an_unreachable_publisher_names_the_url_and_source_mirror(tmp_path: Path) -> None:
+    import dataclasses
+
+    from treasury_warehouse.config import Settings
+    from treasury_warehouse.pipeline import fetch_and_land
+    from treasury_warehouse.sources import SOURCES
+
+    source = dataclasses.replace(SOURCES["tic_mfh"], url="http://127.0.0.1:9/tic/mfhhis01.txt")
+    settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror=None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(SOURCES, "tic_mfh", source)
+        with pytest.raises(FetchError) as failure:
+            fetch_and_land("tic_mfh", settings)
+
+    message = str(failure.value)
+    assert "http://127.0.0.1:9/tic/mfhhis01.txt" in message
+    assert "SOURCE_MIRROR" in message

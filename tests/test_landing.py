@@ -56,3 +56,24 @@ def test_a_landed_file_counts_as_published_only_after_publication(tmp_path: Path
     assert not is_published("fred_fdhbfin", str(landed["sha256"]), settings)
     ingest("fred_fdhbfin", settings)
     assert is_published("fred_fdhbfin", str(landed["sha256"]), settings)
+
+
+def test_a_landed_file_changed_on_disk_is_never_parsed_or_landed_again(tmp_path: Path) -> None:
+    import dataclasses
+
+    import pytest
+
+    from treasury_warehouse.config import Settings
+    from treasury_warehouse.errors import LandingError
+    from treasury_warehouse.pipeline import parse_landed
+
+    landed = land("tic_mfh", "mfhhis01.txt", fetched(b"release one"), tmp_path / "raw")
+    landed.path.chmod(0o644)
+    landed.path.write_bytes(b"release one, altered")  # someone edits the raw area
+    settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path)
+
+    with pytest.raises(LandingError, match=r"\[tic_mfh\] .*mfhhis01.txt: rule 'landed_hash' failed: .*changed on disk"):
+        parse_landed("tic_mfh", str(landed.path), settings)
+    with pytest.raises(LandingError, match="landed_hash"):
+        land("tic_mfh", "mfhhis01.txt", fetched(b"release one"), tmp_path / "raw")
+    assert not (tmp_path / "candidates").exists()  # nothing was parsed

@@ -7,13 +7,22 @@ cast(vintage as date) as vintage_released_on,
 {%- endmacro %}
 
 {#- A where-clause condition keeping the rows of the newest landed file of a staged source:
-    the latest release date, ties (files without a release date of their own) broken by the
-    landing time. alias qualifies the columns when the relation is joined. -#}
-{% macro is_latest_vintage(relation, alias=none) -%}
+    the latest release date, ties (files without a release date of their own, or two files
+    released the same day) broken by the landing time, so one landed file wins. alias
+    qualifies the columns when the relation is joined. partition_by names a column whose
+    values come from different files (one FRED series per file): the newest file is then
+    chosen for each value. The one definition of "latest vintage" every model uses. -#}
+{% macro is_latest_vintage(relation, alias=none, partition_by=none) -%}
+    {%- if partition_by and not alias -%}
+        {{ exceptions.raise_compiler_error('is_latest_vintage: partition_by needs the alias of the outer relation') }}
+    {%- endif -%}
     {%- set prefix = alias ~ '.' if alias else '' -%}
     {{ prefix }}vintage_sha256 = (
         select arg_max(latest.vintage_sha256, strftime(latest.vintage_released_on, '%Y-%m-%d') || strftime(latest.landed_at, '%Y-%m-%dT%H:%M:%S.%f'))
         from {{ relation }} as latest
+        {%- if partition_by %}
+        where latest.{{ partition_by }} = {{ prefix }}{{ partition_by }}
+        {%- endif %}
     )
 {%- endmacro %}
 

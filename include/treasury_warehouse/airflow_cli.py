@@ -25,6 +25,8 @@ SKIPPED = re.compile(r"not configured, skipped: (.*)")
 UNCHANGED = re.compile(r"unchanged: \S+ sha256 \S+ is already published")
 PIPELINE_ERROR = re.compile(r"\[[a-z0-9_]+\] .*rule '[^']+' failed")
 BUILD_DAG = "build_warehouse"
+# What Airflow's log formatter appends to a line: "[logger.name] loc=file.py:81".
+LOG_SUFFIX = re.compile(r"\s+\[[\w.]+\]\s+loc=\S+\s*$")
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,12 @@ def run_dag(bag, dag_id: str, log_dir: Path, conf: dict | None = None) -> Outcom
 def run_dags(
     dag_ids: list[str], log_dir: Path, conf: str | None = None, build_always: bool = True
 ) -> tuple[int, list[Outcome]]:
-    """Run each DAG in turn; stop at the first failure and show why.
+    """Run each DAG in turn and show why any failed; a failed source does not stop the others.
 
-    Unless build_always, build_warehouse runs only when an ingest DAG published something
-    or no warehouse is published yet, as the Asset schedule does."""
+    build_warehouse runs when an ingest DAG published something or no warehouse is
+    published yet, as the Asset schedule does; named explicitly (build_always) it runs
+    also when nothing changed, unless an ingest DAG failed. Returns 1 when any DAG failed,
+    after a line naming them."""
     log_dir.mkdir(parents=True, exist_ok=True)
     with _output_to(log_dir / "airflow-setup.log"):
         ensure_pool()
@@ -121,22 +125,30 @@ def run_dags(
     run_conf = json.loads(conf) if conf else None
     outcomes: list[Outcome] = []
     for dag_id in dag_ids:
-        if dag_id == BUILD_DAG and not build_always and not _build_due(outcomes):
+        failed_before = any(o.failed for o in outcomes)
+        if dag_id == BUILD_DAG and (failed_before or not build_always) and not _build_due(outcomes):
             print(f"{dag_id}: not triggered (no source Asset updated)", flush=True)
             continue
         outcome = run_dag(bag, dag_id, log_dir, run_conf if dag_id != BUILD_DAG else None)
         outcomes.append(outcome)
         print(f"{dag_id}: {outcome.status} in {outcome.seconds:.1f}s (log: {outcome.log_path})", flush=True)
         if outcome.failed:
-            print(failure_reason(outcome.log_path.read_text(errors="replace")), file=sys.stderr)
-            return 1, outcomes
+            print(failure_reason(outcome.log_path.read_text(errors="replace")), file=sys.stderr, flush=True)
+    failed = [o.dag_id for o in outcomes if o.failed]
+    if failed:
+        print(f"failed: {', '.join(failed)} (the others ran; see each log)", file=sys.stderr)
+        return 1, outcomes
     return 0, outcomes
 
 
 def _build_due(outcomes: list[Outcome]) -> bool:
+    """A source was published by this run, or none is built yet while some source is published."""
     from treasury_warehouse.config import Settings
 
-    return any(o.published for o in outcomes) or not Settings.from_env().warehouse_path.exists()
+    settings = Settings.from_env()
+    if any(o.published for o in outcomes):
+        return True
+    return not settings.warehouse_path.exists() and any(settings.published_dir.glob("*/*.parquet"))
 
 
 def failure_reason(log: str) -> str:
@@ -148,4 +160,4 @@ def failure_reason(log: str) -> str:
     first = starts[-1]
     reason = [lines[first][PIPELINE_ERROR.search(lines[first]).start() :]]
     reason += [line for line in lines[first + 1 : first + 1 + TAIL_LINES] if line.startswith("  ")]
-    return "\n".join(f"  {line}" for line in reason)
+    return "\n".join(f"  {LOG_SUFFIX.sub('', line)}" for line in reason)

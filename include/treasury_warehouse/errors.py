@@ -18,6 +18,10 @@ class FetchError(PipelineError):
     """The publisher (or mirror) did not hand over usable bytes."""
 
 
+class LandingError(PipelineError):
+    """A landed file is not the bytes it was landed as: it was changed on disk."""
+
+
 class ParseError(PipelineError):
     """The file does not have the layout its parser expects."""
 

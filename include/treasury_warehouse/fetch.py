@@ -14,8 +14,13 @@ from urllib3.util.retry import Retry
 
 from treasury_warehouse.errors import FetchError
 
+# One fetch attempt: up to HTTP_RETRIES + 1 requests with exponential backoff (0.5, 1, 2 s),
+# each waiting at most CONNECT_TIMEOUT_S to connect and READ_TIMEOUT_S between bytes.
+# Under Airflow the fetch task retries once more (orchestration.FETCH_RETRIES): the
+# whole budget for a source on a night is written in the README.
 CONNECT_TIMEOUT_S = 10
-READ_TIMEOUT_S = 120
+READ_TIMEOUT_S = 60
+HTTP_RETRIES = 3
 RETRY_STATUSES = (500, 502, 503, 504)
 # A logger's filters see only records logged on it, not its children's: name each one.
 URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.connection", "urllib3.response")
@@ -40,7 +45,7 @@ def source_url(publisher_url: str, publisher_dir: str, file_name: str, mirror: s
     return str(Path(mirror) / publisher_dir / file_name)
 
 
-def http_session(retries: int = 4, backoff_s: float = 1.0) -> requests.Session:
+def http_session(retries: int = HTTP_RETRIES, backoff_s: float = 0.5) -> requests.Session:
     """A session that retries connection errors and 5xx with exponential backoff."""
     retry = Retry(
         total=retries,
@@ -74,6 +79,11 @@ class _Redact(logging.Filter):
         if self.secret and self.secret in record.getMessage():
             record.msg, record.args = redacted(record.getMessage(), self.secret), ()
         return True
+
+
+def is_permanent(error: FetchError) -> bool:
+    """A failure that retrying will not fix: a 4xx answer, or a mirror file that is not there."""
+    return error.rule == "readable" or (error.rule == "http_status" and "client error" in error.detail)
 
 
 def fetch(url: str, source: str, *, session: requests.Session | None = None, secret: str | None = None) -> Fetched:

@@ -3,7 +3,9 @@
 raw/<source>/<sha256>/<file name>      the bytes as received
 raw/<source>/<sha256>/manifest.json    where and when they came from
 
-The same bytes landed twice are one vintage: the second landing changes nothing.
+The same bytes landed twice are one vintage: the second landing changes nothing. A
+landed file is checked against its sha256 whenever it is landed again or read, so bytes
+changed on disk are never parsed or published under the original file's hash.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from treasury_warehouse.errors import LandingError
 from treasury_warehouse.fetch import Fetched
 
 
@@ -53,6 +56,7 @@ def land(source: str, file_name: str, fetched: Fetched, raw_dir: Path) -> Landed
     folder = raw_dir / source / sha256
     target = folder / file_name
     if target.exists():
+        read_landed(target)  # the copy on disk must still be the bytes landed
         return Landed(source, target, sha256, len(fetched.content), is_new=False)
     manifest = {
         "source": source,
@@ -74,3 +78,20 @@ def land(source: str, file_name: str, fetched: Fetched, raw_dir: Path) -> Landed
 
 def read_manifest(landed_path: Path) -> dict[str, object]:
     return json.loads((landed_path.parent / "manifest.json").read_text())
+
+
+def read_landed(landed_path: Path) -> bytes:
+    """The landed bytes, after checking they still hash to the folder they were landed in."""
+    content = landed_path.read_bytes()
+    expected = landed_path.parent.name
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != expected:
+        raise LandingError(
+            landed_path.parent.parent.name,
+            str(landed_path),
+            "landed_hash",
+            f"the file now hashes to {actual[:12]}, not the {expected[:12]} it was landed as: it was changed"
+            f" on disk. Nothing was parsed or published; remove {landed_path.parent} to land the publisher's"
+            " file again.",
+        )
+    return content

@@ -39,6 +39,15 @@ DEFAULT_ARGS = {
 }
 
 
+# The fetch task: a permanent error (4xx, a missing mirror file) fails at once; a
+# transient one (no connection, 5xx after the in-request retries) is tried once more,
+# after FETCH_RETRY_DELAY, so an unreachable publisher costs a source under half a minute
+# a night and a stalled one at most about 10 minutes (README "Failures and retries").
+FETCH_RETRIES = 1
+FETCH_RETRY_DELAY = timedelta(seconds=10)
+FETCH_TIMEOUT = timedelta(minutes=6)
+
+
 def source_asset(source: Source) -> Asset:
     """The Asset an ingest DAG updates when it publishes a new table for source."""
     return Asset(name=source.name, uri=source.asset_uri, group="published_sources")

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from treasury_warehouse.config import Settings
-from treasury_warehouse.errors import SourceNotConfigured
+from treasury_warehouse.errors import FetchError, SourceNotConfigured
 from treasury_warehouse.fetch import fetch, redacted, source_url
-from treasury_warehouse.landing import Landed, land, read_manifest
+from treasury_warehouse.landing import Landed, land, read_landed, read_manifest
 from treasury_warehouse.quality import run_gate
 from treasury_warehouse.sources import Source, get_source
 
@@ -41,7 +41,19 @@ def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) ->
         )
     url = source_url(source.url or "", source.publisher, source.file_name, settings.source_mirror)
     log.info("fetching %s from %s", name, url)
-    return _landed(name, land(name, Path(source.file_name).name, fetch(url, name), settings.raw_dir))
+    try:
+        fetched = fetch(url, name)
+    except FetchError as exc:
+        if exc.rule == "reachable" and not settings.source_mirror:
+            raise FetchError(
+                exc.source,
+                exc.file,
+                exc.rule,
+                f"{exc.detail}. No network? Set SOURCE_MIRROR to a folder or URL laid out like the publishers"
+                f" ({source.publisher}/{source.file_name}), e.g. SOURCE_MIRROR=../shared/sources make run",
+            ) from exc
+        raise
+    return _landed(name, land(name, Path(source.file_name).name, fetched, settings.raw_dir))
 
 
 def _fetch_keyed(source: Source, settings: Settings, api_key: str | None) -> dict[str, object]:
@@ -113,7 +125,7 @@ def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, o
     source = get_source(name)
     path = Path(landed_path)
     sha256 = path.parent.name
-    frame = source.parse(path.read_bytes(), f"{path.name} (sha256 {sha256[:12]})")
+    frame = source.parse(read_landed(path), f"{path.name} (sha256 {sha256[:12]})")
     if "vintage" not in frame.columns:
         # The file carries no release date: its vintage is when the publisher last
         # changed it (Last-Modified) or, failing that, when it was landed.

@@ -38,12 +38,17 @@ def test_every_dag_has_tags_owner_retries_and_no_catchup(dagbag: DagBag) -> None
             assert task.execution_timeout is not None, (dag_id, task.task_id)
 
 
-def test_fetch_retries_with_backoff_but_data_errors_do_not(dagbag: DagBag) -> None:
+def test_fetch_has_a_bounded_retry_budget_and_data_errors_no_retry(dagbag: DagBag) -> None:
+    from datetime import timedelta
+
     for name in SOURCES:
         dag = dagbag.dags[f"ingest_{name}"]
         fetch = dag.get_task("fetch_and_land")
-        assert fetch.retries >= 2
-        assert fetch.retry_exponential_backoff
+        # One more try after 10 s for a transient error; the task never runs past 6 minutes.
+        assert fetch.retries == 1
+        assert fetch.retry_delay == timedelta(seconds=10)
+        assert not fetch.retry_exponential_backoff
+        assert fetch.execution_timeout == timedelta(minutes=6)
         assert dag.get_task("parse").retries == 0
         assert dag.get_task("validate").retries == 0
 

@@ -145,7 +145,8 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
 
     assert bad.code != 0
     assert "ingest_tic_mfh: FAILED" in bad.output
-    assert "build_warehouse" not in bad.output.replace("ingest_tic_mfh", "")
+    assert "build_warehouse: not triggered" in bad.output  # nothing new was published
+    assert "failed: ingest_tic_mfh" in bad.output
     assert "rule 'expectation_suite' failed" in bad.output
     assert "expect_column_values_to_be_between(column='holdings_usd_bn'" in bad.output
     # The failure callback told the configured webhook which DAG, task and source failed, and why.
@@ -160,3 +161,16 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     assert deployment.warehouse.stat().st_ino == inode_before
     assert sha256(deployment.warehouse) == published_before
     assert holdings(deployment.warehouse, "Japan", "2012-12-01") == [(1120.5, "XIII", "2013-02-17", True)]
+
+    # A file the publisher no longer serves (404) is a permanent error: it fails at once,
+    # without Airflow's retries, naming the URL, and the other sources still run.
+    (deployment.mirror_root / "tic" / "slt_table1.txt").unlink()
+    missing = deployment.run("ingest_tic_slt", "ingest_tic_shl")
+    assert missing.code == 1
+    [line] = [ln for ln in missing.output.splitlines() if ln.startswith("ingest_tic_slt: FAILED in ")]
+    assert float(line.split(" in ")[1].split("s")[0]) < 30, line
+    assert "HTTP 404 (client error, not retried)" in missing.output
+    assert "/tic/slt_table1.txt" in missing.output
+    assert "ingest_tic_shl: unchanged" in missing.output
+    assert "failed: ingest_tic_slt" in missing.output
+    assert "loc=" not in missing.output  # the reason is the pipeline's message, not the log formatter's

@@ -1,5 +1,6 @@
 -- US net international investment position: assets, liabilities and net, per year (BEA
--- table 1.2, lines 4, 36 and 1) and per quarter (FRED IIPUSNETIQ, net only), latest vintage.
+-- table 1.2, lines 4, 36 and 1) and per quarter (FRED IIPUSNETIQ, net only), latest vintage
+-- of each (one landed file, even when two were released the same day).
 with table_lines as (
 
     select *
@@ -28,20 +29,17 @@ from_table as (
 from_fred as (
 
     select
-        period_end,
-        frequency,
-        'fred_' || lower(series_id) as source_table,
+        fred.period_end,
+        fred.frequency,
+        'fred_' || lower(fred.series_id) as source_table,
         null as assets_usd_mn,
         null as liabilities_usd_mn,
-        value as net_usd_mn,
-        vintage_released_on
-    from {{ ref('stg_fred__series') }}
+        fred.value as net_usd_mn,
+        fred.vintage_released_on
+    from {{ ref('stg_fred__series') }} as fred
     where
-        series_id = 'IIPUSNETIQ'
-        and vintage_released_on = (
-            select max(latest.vintage_released_on) from {{ ref('stg_fred__series') }} as latest
-            where latest.series_id = 'IIPUSNETIQ'
-        )
+        fred.series_id = 'IIPUSNETIQ'
+        and {{ is_latest_vintage(ref('stg_fred__series'), 'fred', partition_by='series_id') }}
 
 )
 
