@@ -17,12 +17,11 @@ cast(vintage as date) as vintage_released_on,
         {{ exceptions.raise_compiler_error('is_latest_vintage: partition_by needs the alias of the outer relation') }}
     {%- endif -%}
     {%- set prefix = alias ~ '.' if alias else '' -%}
+    {%- set same_partition = 'latest.' ~ partition_by ~ ' = ' ~ prefix ~ partition_by if partition_by else 'true' -%}
     {{ prefix }}vintage_sha256 = (
         select arg_max(latest.vintage_sha256, strftime(latest.vintage_released_on, '%Y-%m-%d') || strftime(latest.landed_at, '%Y-%m-%dT%H:%M:%S.%f'))
         from {{ relation }} as latest
-        {%- if partition_by %}
-        where latest.{{ partition_by }} = {{ prefix }}{{ partition_by }}
-        {%- endif %}
+        where {{ same_partition }}
     )
 {%- endmacro %}
 
