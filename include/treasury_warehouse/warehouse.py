@@ -307,7 +307,8 @@ def audit(build_path: Path) -> list[MartSummary]:
 
 
 def accept(candidate: Path) -> Path:
-    """Audit a candidate build; keep it as a read-only warehouse-* build, or delete it."""
+    """Audit a candidate build and write its marts as Parquet; keep it as a read-only
+    warehouse-* build folder, or delete it."""
     try:
         audit(candidate)
     except BuildFailed:
