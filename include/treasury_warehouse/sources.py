@@ -51,7 +51,19 @@ class Source:
         return f"{ASSET_URI_PREFIX}{self.name}"
 
     def parse(self, content: bytes, file_name: str) -> pd.DataFrame:
-        return _load(self.parser)(content, file_name)
+        """The parsed table; every failure is a ParseError naming this source, the file and
+        the rule (a library's own error, a pandas ParserError say, becomes rule 'layout')."""
+        from treasury_warehouse.errors import ParseError
+
+        try:
+            return _load(self.parser)(content, file_name)
+        except ParseError as exc:
+            if exc.source == self.name:
+                raise
+            raise ParseError(self.name, exc.file, exc.rule, exc.detail) from exc
+        except Exception as exc:  # re-raised, named, with the original chained
+            detail = " ".join(str(exc).split()) or "no message"
+            raise ParseError(self.name, file_name, "layout", f"{type(exc).__name__}: {detail}") from exc
 
     def checks(self, frame: pd.DataFrame) -> list[Check]:
         return _load(self.suite)(frame)

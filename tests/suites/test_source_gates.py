@@ -75,9 +75,59 @@ def test_bea_identity_and_missing_anchor_fail(fixture_mirror: Path, tmp_path: Pa
     frame.loc[(frame["table_line"] == 4) & (frame["period_end"] == "2022-12-31"), "value_usd_mn"] += 1000
 
     found = failures(source, frame, tmp_path)
-    assert any("net_minus_assets_less_liabilities_usd_mn" in f for f in found)
+    # Line 4 is both a sum (lines 5 + 6) and a part (of line 1): both identities fail.
+    assert any("subtotals" in f and "'table_line': 4" in f for f in found)
+    assert any("subtotals" in f and "'table_line': 1" in f for f in found)
     found = failures(source, frame[frame["table_line"] != 36], tmp_path)
     assert any("'anchor': '36'" in f for f in found)
+
+
+def test_bea_component_line_that_disappears_fails(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["bea_iip_table"]
+    frame = parsed(source, fixture_mirror / "niip" / source.file_name)
+
+    found = failures(source, frame[frame["table_line"] != 47], tmp_path)
+    assert any("subtotals" in f and "'table_line': 45" in f for f in found)
+
+
+def test_slt_country_row_identities_and_regions(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["tic_slt"]
+    frame = parsed(source, fixture_mirror / "tic" / "slt_table1.txt")
+    germany = (frame["country_code"] == "11002") & (frame["period_month"] == "2023-03-01")
+    frame.loc[germany, "for_lt_eqty_pos_usd_mn"] += 10  # classes no longer add up to the total
+    frame.loc[(frame["country_code"] == "42609"), "for_lt_treas_pos_usd_mn"] *= 10  # Japan above Total Asia
+
+    found = failures(source, frame, tmp_path)
+    assert any("classes" in f and "'country': 'Germany'" in f and "2023-03-01" in f for f in found)
+    assert any("regions" in f and "'region_code': '49999'" in f for f in found)
+
+
+def test_shl_row_identities_with_listed_publisher_differences(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["tic_shl"]
+    frame = parsed(source, fixture_mirror / "tic" / source.file_name)
+    row = frame[(frame["maturity"] == "long_term") & (frame["asset_class"] == "treasury")].index[0]
+    frame.loc[row, "holdings_usd_mn"] += 50
+
+    found = failures(source, frame, tmp_path)
+    assert any("long_term_debt_difference_usd_mn" in f for f in found)
+
+
+def test_fred_bounds_follow_each_series_unit(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["fred_fdhbfin"]
+    frame = parsed(source, fixture_mirror / "niip" / "FDHBFIN.csv")
+    assert failures(source, frame, tmp_path) == []
+    # $bn multiplied by 1000 is still far inside a bound for $mn series, not inside FDHBFIN's.
+    assert any("max_value=50000" in f for f in failures(source, frame.assign(value=frame["value"] * 1000), tmp_path))
+    negative = frame.assign(value=-frame["value"])
+    assert any("min_value=0" in f for f in failures(source, negative, tmp_path))
+
+
+def test_gold_negative_only_where_listed(fixture_mirror: Path, tmp_path: Path) -> None:
+    source = SOURCES["imf_gold"]
+    frame = parsed(source, fixture_mirror / "gold" / source.file_name)
+    frame.loc[frame.index[0], "gold_fine_troy_oz"] = -1000.0
+
+    assert any("min_value=0" in f for f in failures(source, frame, tmp_path))
 
 
 def test_vote_unit_or_code_switch_fails(fixture_mirror: Path, tmp_path: Path) -> None:

@@ -22,19 +22,26 @@ DATE_HEADERS = {"DATE", "observation_date"}
 
 @dataclass(frozen=True)
 class Series:
+    """A series the warehouse reads, with its unit and the range a value in that unit can
+    take: a value outside it means the unit or the sign changed (the gate's bounds)."""
+
     series_id: str
     title: str
     unit: str
     frequency: str
+    minimum: float
+    maximum: float
 
 
 SERIES = {
     s.series_id: s
     for s in [
-        Series("IIPUSNETIQ", "U.S. net international investment position", "usd_mn", "quarterly"),
-        Series("IIPUSASSQ", "U.S. assets (international investment position)", "usd_mn", "quarterly"),
-        Series("IIPUSLIAQ", "U.S. liabilities (international investment position)", "usd_mn", "quarterly"),
-        Series("FDHBFIN", "Federal debt held by foreign and international investors", "usd_bn", "quarterly"),
+        # The net position was -$26tn in 2025; assets and liabilities tens of $tn, never negative.
+        Series("IIPUSNETIQ", "U.S. net international investment position", "usd_mn", "quarterly", -1e8, 1e7),
+        Series("IIPUSASSQ", "U.S. assets (international investment position)", "usd_mn", "quarterly", 0, 2e8),
+        Series("IIPUSLIAQ", "U.S. liabilities (international investment position)", "usd_mn", "quarterly", 0, 2e8),
+        # About $9tn ($9,000bn) in 2025: a holding cannot be negative, and $50tn is no longer $bn.
+        Series("FDHBFIN", "Federal debt held by foreign and international investors", "usd_bn", "quarterly", 0, 50_000),
     ]
 }
 COLUMNS = ["series_id", "observation_date", "value", "unit", "frequency"]

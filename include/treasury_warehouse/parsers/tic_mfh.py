@@ -136,10 +136,13 @@ def _release_date(lines: list[list[str]], file: str) -> date:
 
 def parse(content: bytes, file: str = "mfhhis01.txt") -> pd.DataFrame:
     """Parse the bytes of an mfhhis01.txt release into a tidy long table."""
+    # A byte-order mark is how some tools re-save the same ASCII text; it is not data.
+    body = content.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = content.decode("ascii")
+        text = body.decode("ascii")
     except UnicodeDecodeError as exc:
-        raise _fail(file, 0, "encoding", f"expected ASCII text, byte {exc.start} is not") from None
+        offset = exc.start + len(content) - len(body)
+        raise _fail(file, 0, "encoding", f"expected ASCII text, byte {offset} is not") from None
     if "<html" in text[:2048].lower():
         raise _fail(file, 1, "not_html", "the file is an HTML page, not the TIC text table")
     raw_lines = text.splitlines()

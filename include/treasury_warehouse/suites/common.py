@@ -52,3 +52,18 @@ def anchors(frame: pd.DataFrame, column: str, values: list) -> Check:
     present = frame[column].value_counts() if column in frame.columns else pd.Series(dtype="int64")
     table = pd.DataFrame({"anchor": [str(v) for v in values], "rows": [int(present.get(v, 0)) for v in values]})
     return Check("anchors", table, [gxe.ExpectColumnValuesToBeBetween(column="rows", min_value=1)], ["anchor"])
+
+
+def listed(frame: pd.DataFrame, columns: list[str], keys: set[tuple]) -> pd.Series:
+    """Whether each row's key is in a list of known publisher errors (tolerated by key,
+    so that a new error of the same kind, anywhere else, still fails)."""
+    if not has_columns(frame, columns):
+        return pd.Series(False, index=frame.index)
+    values = zip(*(frame[c].map(_key_part) for c in columns), strict=True)
+    return pd.Series([tuple(v) in keys for v in values], index=frame.index, dtype=bool)
+
+
+def _key_part(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value

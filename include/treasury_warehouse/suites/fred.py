@@ -10,14 +10,24 @@ from treasury_warehouse.quality import Check
 from treasury_warehouse.suites.common import has_columns, no_gaps, period_gaps, table_shape
 
 KEY = ["series_id", "observation_date"]
-MAX_ABS_VALUE = 500_000_000  # $mn: far above any US position; catches a unit switch to dollars
 
 
 def checks(frame: pd.DataFrame) -> list[Check]:
     rows = [
         *table_shape([*COLUMNS, "vintage"], KEY),
         gxe.ExpectColumnValuesToBeInSet(column="series_id", value_set=sorted(SERIES)),
-        gxe.ExpectColumnValuesToBeBetween(column="value", min_value=-MAX_ABS_VALUE, max_value=MAX_ABS_VALUE),
+        # Each series within the bounds declared for it in its own unit (parsers.fred.SERIES).
+        *[
+            gxe.ExpectColumnValuesToBeBetween(
+                column="value",
+                min_value=series.minimum,
+                max_value=series.maximum,
+                row_condition=f'series_id == "{series.series_id}"',
+                condition_parser="pandas",
+            )
+            for series in SERIES.values()
+            if has_columns(frame, ["series_id", "value"]) and (frame["series_id"] == series.series_id).any()
+        ],
         gxe.ExpectColumnValuesToNotBeNull(column="value", mostly=0.95),
     ]
     observations = Check("observations", frame, rows, index_columns=[c for c in KEY if c in frame.columns])
