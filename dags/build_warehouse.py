@@ -67,9 +67,24 @@ def build_warehouse():
             print(freshness)
         print(f"dbt docs: {docs_path(settings)}")
         print(f"Parquet exports of the marts: {settings.exports_dir}")
-        return line
+        return build_path
 
-    publish(audit(dbt_build()))
+    @task(retries=0)
+    def quarantined_vintages(build_path: str) -> None:
+        """Fail loudly, after the good build is published, if it went ahead without a new
+        vintage that broke the first attempt: the alert names the file and the dbt tests."""
+        from pathlib import Path
+
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from treasury_warehouse.quarantine import held_back
+
+        held = held_back(Path(build_path))
+        if held:
+            raise AirflowFailException("\n".join(h.message for h in held))
+        print("no vintage was held back")
+
+    quarantined_vintages(publish(audit(dbt_build())))
 
 
 build_warehouse()

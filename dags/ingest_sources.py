@@ -52,8 +52,15 @@ def build_ingest_dag(source: Source):
                 False,
                 type="boolean",
                 description="Parse, gate and publish even if this exact file is already published "
-                "(after a parser or suite fix); the build runs again",
-            )
+                "(after a parser or suite fix); the build runs again. With a reason, a file that fails "
+                "only the comparison with the last published vintage (a benchmark revision) is published",
+            ),
+            "reason": Param(
+                "",
+                type="string",
+                description="Why a forced file that differs from the published vintage is right; recorded "
+                "beside the vintage",
+            ),
         },
         doc_md=f"**{source.title}**\n\nPublisher URL: {source.url}\n\n"
         f"Mirror path: `$SOURCE_MIRROR/{source.publisher}/{source.file_name}`\n\n"
@@ -90,6 +97,7 @@ def build_ingest_dag(source: Source):
             configured (a keyed API without its key): the run says why and ends."""
             from treasury_warehouse.config import Settings
             from treasury_warehouse.pipeline import is_published
+            from treasury_warehouse.quarantine import quarantined
 
             if "not_configured" in landed:
                 print(f"not configured, skipped: {landed['not_configured']}")
@@ -97,8 +105,13 @@ def build_ingest_dag(source: Source):
             if context["params"]["force"]:
                 print(f"forced: {source.name} sha256 {landed['sha256']} is processed whether published or not")
                 return True
-            if is_published(source.name, str(landed["sha256"]), Settings.from_env()):
+            settings = Settings.from_env()
+            if is_published(source.name, str(landed["sha256"]), settings):
                 print(f"unchanged: {source.name} sha256 {landed['sha256']} is already published")
+                return False
+            held = quarantined(settings, source.name, str(landed["sha256"]))
+            if held:
+                print(f"unchanged and quarantined, skipped: {held}")
                 return False
             return True
 
@@ -114,13 +127,15 @@ def build_ingest_dag(source: Source):
                 raise AirflowFailException(str(exc)) from exc
 
         @task(retries=0)
-        def validate(parsed: dict) -> dict:
+        def validate(parsed: dict, **context) -> dict:
             from treasury_warehouse.config import Settings
             from treasury_warehouse.errors import ValidationFailed
             from treasury_warehouse.pipeline import validate_candidate
 
+            params = context["params"]
+            reason = params.get("reason") if params.get("force") else None
             try:
-                return validate_candidate(source.name, parsed, Settings.from_env())
+                return validate_candidate(source.name, parsed, Settings.from_env(), force_reason=reason)
             except ValidationFailed as exc:
                 raise AirflowFailException(str(exc)) from exc
 

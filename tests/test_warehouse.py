@@ -234,6 +234,32 @@ def test_a_failing_dbt_build_leaves_the_published_warehouse(ingested: Settings) 
     assert not list(ingested.builds_dir.glob("candidate-*"))  # the failed candidate's folder is gone
 
 
+def test_a_new_vintage_that_breaks_the_build_is_quarantined_and_the_rest_is_built(ingested: Settings) -> None:
+    from treasury_warehouse import quarantine
+
+    first = build_and_publish(ingested)
+    # A vintage that passed its gate but breaks a dbt test: the same rows under a second
+    # file name repeat stg_fred__series' key.
+    [good] = (ingested.published_dir / "fred_fdhbfin").glob("*.parquet")
+    bad = good.with_name("vintage=2017-01-02__0badf11e0000__r1.parquet")
+    shutil.copyfile(good, bad)
+
+    rebuilt = warehouse.build(ingested)
+
+    [held] = quarantine.held_back(rebuilt)
+    assert (held.source, held.file) == ("fred_fdhbfin", bad.name)
+    assert any("unique_stg_fred__series_row_id" in node for node in held.failing), held.failing
+    assert f"[fred_fdhbfin] {bad.name}: rule 'builds_cleanly' failed" in held.message
+    assert not bad.exists()
+    assert (ingested.quarantine_dir / "fred_fdhbfin" / bad.name).exists()
+    assert good.exists()  # the source keeps its last good vintage
+    # The build that went ahead is complete and publishable; the bad file stays out.
+    warehouse.publish(ingested, warehouse.accept(rebuilt))
+    assert not os.path.samefile(first, ingested.warehouse_path)
+    assert quarantine.inputs_of(warehouse.published_build(ingested)) == quarantine.published_files(ingested)
+    assert "quarantined" in quarantine.quarantined(ingested, "fred_fdhbfin", "0badf11e0000" + "0" * 52)
+
+
 def test_a_build_failing_the_audit_is_never_kept_or_rolled_back_to(ingested: Settings) -> None:
     first = build_and_publish(ingested)
     candidate = warehouse.build(ingested)

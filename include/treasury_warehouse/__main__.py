@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     airflow_run.add_argument("--conf", help="run configuration as JSON, e.g. '{\"force\": true}' for ingest DAGs")
     ingest = commands.add_parser("ingest")
     ingest.add_argument("name", choices=sorted(SOURCES))
+    ingest.add_argument("--force", action="store_true", help="publish a file that fails only the vintage comparison")
+    ingest.add_argument("--reason", default="", help="why (required with --force); recorded beside the vintage")
     for name in ("build", "summary", "rollback", "builds"):
         commands.add_parser(name)
     answers = commands.add_parser("answers")
@@ -67,11 +69,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "ingest":
         from treasury_warehouse.pipeline import ingest
 
-        print(json.dumps(ingest(args.name, settings), indent=2))
+        if args.force and not args.reason.strip():
+            print("error: --force needs --reason: why is this file right although it differs?", file=sys.stderr)
+            return 2
+        print(json.dumps(ingest(args.name, settings, args.reason if args.force else None), indent=2))
     elif args.command == "build":
+        from treasury_warehouse.quarantine import held_back
+
         accepted = warehouse.accept(warehouse.build(settings))
         warehouse.publish(settings, accepted)
         print(warehouse.summary_line(settings))
+        for held in held_back(accepted):
+            print(f"error: {held.message}", file=sys.stderr)
+        return 1 if held_back(accepted) else 0
     elif args.command == "summary":
         if not settings.warehouse_path.exists():
             print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)

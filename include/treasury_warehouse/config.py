@@ -19,6 +19,7 @@ class Settings:
     data_dir/quality    Great Expectations project: suites, results, Data Docs
     data_dir/builds     the last warehouse builds, a folder each (file, docs, run results, Parquet)
     data_dir/exports    symlink to the published build's marts as Parquet, one file each
+    data_dir/quarantine published vintages held back because the build failed on them
     """
 
     data_dir: Path
@@ -42,6 +43,10 @@ class Settings:
     @property
     def quality_dir(self) -> Path:
         return self.data_dir / "quality"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
 
     @property
     def builds_dir(self) -> Path:

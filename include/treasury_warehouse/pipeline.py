@@ -16,12 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from treasury_warehouse import quarantine
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError, SourceNotConfigured
 from treasury_warehouse.fetch import fetch, redacted, source_url
 from treasury_warehouse.landing import Landed, land, read_landed, read_manifest
 from treasury_warehouse.quality import run_gate
 from treasury_warehouse.sources import Source, get_source
+from treasury_warehouse.vintages import checks as vintage_checks
+from treasury_warehouse.vintages import last_published, record_forced
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +146,38 @@ def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, o
     }
 
 
-def validate_candidate(name: str, parsed: dict[str, object], settings: Settings) -> dict[str, object]:
-    """Run the source's expectation suite; raise ValidationFailed if any expectation fails."""
+def validate_candidate(
+    name: str, parsed: dict[str, object], settings: Settings, force_reason: str | None = None
+) -> dict[str, object]:
+    """The gate: the source's expectation suite, then the comparison with the last published
+    vintage. Raise ValidationFailed on any failure, except that a comparison failure passes
+    when forced with a reason, which is then recorded with the vintage."""
     source = get_source(name)
     frame = pd.read_parquet(str(parsed["candidate"]))
     file = f"{Path(str(parsed['landed_path'])).name} (sha256 {str(parsed['sha256'])[:12]})"
-    result = run_gate(name, file, source.checks(frame), settings.quality_dir / name)
+    project = settings.quality_dir / name
+    result = run_gate(name, file, source.checks(frame), project)
     result.raise_for_failures()
-    return {**parsed, "expectations": result.evaluated, "data_docs": result.data_docs}
+    validated: dict[str, object] = {**parsed, "expectations": result.evaluated, "data_docs": result.data_docs}
+    previous = last_published(settings.published_dir, name, str(parsed["sha256"]))
+    if previous is None:
+        return validated
+    comparison = run_gate(name, file, vintage_checks(source, frame, pd.read_parquet(previous)), project)
+    validated["compared_with"] = previous.name
+    if comparison.success:
+        return validated
+    failures = [f.describe() for f in comparison.failures]
+    if force_reason and force_reason.strip():
+        log.warning("%s %s: published despite the comparison with %s (%s)", name, file, previous.name, force_reason)
+        return {**validated, "forced_reason": force_reason.strip(), "forced_failures": failures}
+    comparison.raise_for_failures(
+        rule="vintage_comparison",
+        hint=f"compared with the published {previous.name}. If this is a genuine revision (a benchmark, a new "
+        "survey), run again with force and a reason, e.g. "
+        f'--conf \'{{"force": true, "reason": "annual benchmark revision"}}\' (airflow-run ingest_{name}) or '
+        f"ingest {name} --force --reason '...'",
+    )
+    return validated
 
 
 def published_path(settings: Settings, name: str, vintage: str, sha256: str) -> Path:
@@ -170,13 +197,17 @@ def publish_candidate(name: str, validated: dict[str, object], settings: Setting
     for earlier in target.parent.glob(f"vintage=*__{str(validated['sha256'])[:12]}*.parquet"):
         if earlier != target:  # the same file as published by an earlier revision
             earlier.unlink()
+    if validated.get("forced_reason"):
+        note = record_forced(target, str(validated["forced_reason"]), list(validated.get("forced_failures") or []))
+        log.warning("%s vintage %s forced past its comparison; reason recorded at %s", name, validated["vintage"], note)
+    quarantine.forget(settings, name, str(validated["sha256"]))
     Path(str(validated["candidate"])).unlink(missing_ok=True)
     log.info("published %s vintage %s: %d rows at %s", name, validated["vintage"], len(frame), target)
     return {**validated, "published": str(target)}
 
 
-def ingest(name: str, settings: Settings) -> dict[str, object]:
+def ingest(name: str, settings: Settings, force_reason: str | None = None) -> dict[str, object]:
     """All four steps in one call, without Airflow."""
     landed = fetch_and_land(name, settings)
     parsed = parse_landed(name, str(landed["path"]), settings)
-    return publish_candidate(name, validate_candidate(name, parsed, settings), settings)
+    return publish_candidate(name, validate_candidate(name, parsed, settings, force_reason), settings)

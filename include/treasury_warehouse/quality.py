@@ -59,15 +59,15 @@ class GateResult:
     failures: list[Failure]
     data_docs: str | None
 
-    def raise_for_failures(self) -> None:
+    def raise_for_failures(self, rule: str = "expectation_suite", hint: str = "") -> None:
         if self.success:
             return
         lines = "\n  ".join(f.describe() for f in self.failures)
         raise ValidationFailed(
             self.source,
             self.file,
-            "expectation_suite",
-            f"{len(self.failures)} of {self.evaluated} expectations failed:\n  {lines}",
+            rule,
+            f"{len(self.failures)} of {self.evaluated} expectations failed:\n  {lines}" + (f"\n{hint}" if hint else ""),
         )
 
 

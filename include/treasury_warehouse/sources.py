@@ -21,6 +21,22 @@ ASSET_URI_PREFIX = "warehouse://published/"
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """How a new file is compared with the last published vintage of its source (the gate's
+    second half, in ``treasury_warehouse.vintages``): no series or period may disappear,
+    a value both files hold may move by at most max(absolute, relative x |published|), and a
+    level series' new periods must be of the same scale as its published ones."""
+
+    series: tuple[str, ...]  # columns naming one series: a holder, a table line, a country
+    period: str  # the column saying which period (or roll call) a row is about
+    values: tuple[str, ...] = ()  # compared columns; text columns must be equal
+    relative: float = 0.0
+    absolute: float = 0.0
+    levels: bool = True  # positions (a scale jump is checked), not changes or scores
+    why: str = ""  # where the tolerance comes from (README)
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     title: str
@@ -35,6 +51,7 @@ class Source:
     # The parsed table's column saying which period a row is about (a date, or a year as
     # an integer): the last period a vintage covers, in meta.sources. None: no period.
     period_column: str | None = None
+    compare: Comparison | None = None
     # Keyed APIs: the environment variable, or else the Airflow connection (its password),
     # that holds the key, and the query parameter it is sent in. Never logged or landed.
     api_key_env: str | None = None
@@ -101,6 +118,14 @@ SOURCES: dict[str, Source] = {
             dbt_source="tic.major_foreign_holders",
             staging_model="stg_tic__major_foreign_holders",
             period_column="period_month",
+            compare=Comparison(
+                ("country", "series"),
+                "period_month",
+                ("holdings_usd_bn",),
+                relative=0.10,
+                absolute=1.0,
+                why="monthly releases revise recent months by a few $bn; the yearly benchmark needs force",
+            ),
         ),
         Source(
             name="tic_slt",
@@ -114,6 +139,14 @@ SOURCES: dict[str, Source] = {
             dbt_source="tic.slt_table1",
             staging_model="stg_tic__slt_holdings",
             period_column="period_month",
+            compare=Comparison(
+                ("country_code",),
+                "period_month",
+                tuple(f"for_lt_{a}_pos_usd_mn" for a in ("total", "treas", "agcy", "corp", "eqty")),
+                relative=0.10,
+                absolute=500.0,
+                why="positions are revised for a year after release; the yearly benchmark needs force",
+            ),
         ),
         Source(
             name="tic_shl",
@@ -127,6 +160,14 @@ SOURCES: dict[str, Source] = {
             dbt_source="tic.annual_survey",
             staging_model="stg_tic__annual_survey_holdings",
             period_column="survey_date",
+            compare=Comparison(
+                ("country_code", "maturity", "asset_class"),
+                "survey_date",
+                ("holdings_usd_mn",),
+                relative=0.05,
+                absolute=100.0,
+                why="a survey is final when published; reclassifications are small",
+            ),
         ),
         Source(
             name="bea_iip_table",
@@ -140,6 +181,14 @@ SOURCES: dict[str, Source] = {
             dbt_source="bea.iip_table",
             staging_model="stg_bea__iip_table",
             period_column="period_end",
+            compare=Comparison(
+                ("table_line",),
+                "period_end",
+                ("value_usd_mn",),
+                relative=0.05,
+                absolute=10_000.0,
+                why="quarterly releases revise recent quarters; the June annual update needs force",
+            ),
         ),
         Source(
             name="bea_iip_api",
@@ -157,6 +206,14 @@ SOURCES: dict[str, Source] = {
             api_key_env="BEA_API_KEY",
             api_key_connection="bea_api",
             api_key_param="UserID",
+            compare=Comparison(
+                ("type_of_investment", "frequency"),
+                "period_end",
+                ("value_usd_mn",),
+                relative=0.05,
+                absolute=10_000.0,
+                why="as the BEA table",
+            ),
         ),
         Source(
             name="fred_iipusnetiq",
@@ -170,6 +227,13 @@ SOURCES: dict[str, Source] = {
             dbt_source="fred.series",
             staging_model="stg_fred__series",
             period_column="observation_date",
+            compare=Comparison(
+                ("series_id",),
+                "observation_date",
+                ("value",),
+                relative=0.05,
+                why="BEA's quarterly revisions; the June annual update needs force",
+            ),
         ),
         Source(
             name="fred_fdhbfin",
@@ -183,6 +247,13 @@ SOURCES: dict[str, Source] = {
             dbt_source="fred.series",
             staging_model="stg_fred__series",
             period_column="observation_date",
+            compare=Comparison(
+                ("series_id",),
+                "observation_date",
+                ("value",),
+                relative=0.01,
+                why="TIC revisions move a quarter by $0.4-2.1bn of ~$6,000bn",
+            ),
         ),
         Source(
             name="ewn",
@@ -196,6 +267,14 @@ SOURCES: dict[str, Source] = {
             dbt_source="ewn.dataset",
             staging_model="stg_ewn__positions",
             period_column="year",
+            compare=Comparison(
+                ("country_name",),
+                "year",
+                ("total_liabilities_usd_mn", "fx_reserves_excl_gold_usd_mn"),
+                relative=0.05,
+                absolute=100.0,
+                why="a new edition revises recent years a little",
+            ),
         ),
         Source(
             name="un_roll_calls",
@@ -209,6 +288,7 @@ SOURCES: dict[str, Source] = {
             dbt_source="unvotes.roll_calls",
             staging_model="stg_unvotes__roll_calls",
             period_column="vote_date",
+            compare=Comparison(("rcid",), "vote_date", why="a roll call, once held, keeps its date"),
         ),
         Source(
             name="un_votes",
@@ -221,6 +301,7 @@ SOURCES: dict[str, Source] = {
             suite=f"{Q}.unvotes:checks_votes",
             dbt_source="unvotes.votes",
             staging_model="stg_unvotes__votes",
+            compare=Comparison(("country_name",), "rcid", ("vote",), levels=False, why="a cast vote never changes"),
         ),
         Source(
             name="un_votes_voeten",
@@ -234,6 +315,7 @@ SOURCES: dict[str, Source] = {
             dbt_source="voeten.votes",
             staging_model="stg_voeten__votes",
             period_column="vote_date",
+            compare=Comparison(("country_code",), "rcid", ("vote",), levels=False, why="a cast vote never changes"),
         ),
         Source(
             name="un_ideal_points",
@@ -247,6 +329,14 @@ SOURCES: dict[str, Source] = {
             dbt_source="voeten.ideal_points",
             staging_model="stg_voeten__ideal_points",
             period_column="year",
+            compare=Comparison(
+                ("ccode",),
+                "year",
+                ("ideal_point_all",),
+                absolute=0.5,
+                levels=False,
+                why="each edition re-estimates every score; a move above 0.5 is a new model, not a revision",
+            ),
         ),
         Source(
             name="wb_reserves",
@@ -260,6 +350,14 @@ SOURCES: dict[str, Source] = {
             dbt_source="worldbank.total_reserves",
             staging_model="stg_worldbank__total_reserves",
             period_column="year",
+            compare=Comparison(
+                ("country_code",),
+                "year",
+                ("value_usd",),
+                relative=0.05,
+                absolute=1e8,
+                why="WDI revises recent years as countries report",
+            ),
         ),
         Source(
             name="imf_gold",
@@ -273,6 +371,14 @@ SOURCES: dict[str, Source] = {
             dbt_source="imf.gold_reserves",
             staging_model="stg_imf__gold_reserves",
             period_column="period_end",
+            compare=Comparison(
+                ("country_name",),
+                "period_end",
+                ("gold_fine_troy_oz",),
+                relative=0.01,
+                absolute=10_000.0,
+                why="reported gold holdings are rarely revised",
+            ),
         ),
         Source(
             name="wgc_gold_changes",
@@ -286,6 +392,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="wgc.gold_changes",
             staging_model="stg_wgc__gold_changes",
             period_column="period_start",
+            compare=Comparison(
+                ("country_name", "frequency"),
+                "period_start",
+                ("change_tonnes",),
+                relative=0.10,
+                absolute=1.0,
+                levels=False,
+                why="changes follow revisions of IFS holdings by a tonne or so",
+            ),
         ),
     ]
 }

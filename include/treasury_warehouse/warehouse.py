@@ -120,9 +120,8 @@ def run_dbt(settings: Settings, build_path: Path, *args: str) -> None:
     if completed.returncode != 0:
         failing = [ln for ln in output.splitlines() if "ERROR" in ln or "FAIL" in ln][-10:]
         failing = failing or output.splitlines()[-10:]  # a parse error has no ERROR lines
-        raise BuildFailed(
-            "dbt", build_path.name, f"dbt {args[0]}", f"exit code {completed.returncode}:\n  " + "\n  ".join(failing)
-        )
+        detail = f"exit code {completed.returncode}:\n  " + "\n  ".join(failing)
+        raise BuildFailed("dbt", build_id(build_path), f"dbt {args[0]}", detail)
 
 
 def unpublished_selectors(settings: Settings) -> list[str]:
@@ -188,7 +187,33 @@ def build(settings: Settings) -> Path:
     Models on a source that has never been published are left out (and said so), so
     one new or failing source does not hold back the rest of the warehouse. One build
     runs at a time (a lock under builds/); the dbt run results and a static dbt docs
-    page are kept beside the build."""
+    page are kept beside the build. If dbt fails on vintages published since the
+    published warehouse was built, they are quarantined and the build runs once more
+    without them (``quarantine.held_back`` on the result says which)."""
+    from treasury_warehouse import quarantine
+
+    try:
+        return _build(settings)
+    except BuildFailed as exc:
+        current = published_build(settings)
+        inputs = quarantine.inputs_of(current) if current is not None else None
+        if exc.rule != "dbt build" or inputs is None:
+            raise
+        held = quarantine.suspects(settings, inputs, dbt_target_dir(settings), exc.file)
+        if not held:
+            raise
+        quarantine.hold(settings, held)
+    try:
+        build_path = _build(settings)
+    except BuildFailed:
+        quarantine.release(settings, held)
+        raise
+    quarantine.record(build_path, held)
+    return build_path
+
+
+def _build(settings: Settings) -> Path:
+    from treasury_warehouse import quarantine
     from treasury_warehouse.sources import SOURCES
 
     excluded = unpublished_selectors(settings)
@@ -205,6 +230,7 @@ def build(settings: Settings) -> Path:
     with _lock(settings, ".build.lock", "warehouse build"):
         _remove_stale_candidates(settings)
         build_path = new_build_path(settings)
+        quarantine.write_inputs(build_path, quarantine.published_files(settings))
         target = dbt_target_dir(settings)
         try:
             facts = ["--vars", json.dumps(_build_facts(settings, build_path, excluded, selection))]

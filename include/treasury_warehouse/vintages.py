@@ -1,0 +1,192 @@
+"""The second half of the gate: a new file against the last published vintage of its source.
+
+A well-formed file can still be wrong: a holder or a month missing, a number cut short, a
+unit changed in the newest rows. Publishers revise, but they do not drop history or move
+old figures by much. Each source declares in the registry (``Source.compare``) what a
+series and a period are and how far a published value may be revised; from that, three
+derived tables are checked by the same Great Expectations gate as the suites:
+
+series   every series in the published vintage is still there
+periods  every period is still there, and so is every value of every series
+revisions values both files hold agree within the source's tolerance; level series'
+         new periods are of the same scale as their published ones
+
+A genuine large revision (a benchmark, a new survey) passes with ``force`` and a reason,
+which is recorded beside the published vintage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import great_expectations.expectations as gxe
+import pandas as pd
+
+from treasury_warehouse.quality import Check
+from treasury_warehouse.sources import Comparison, Source
+
+log = logging.getLogger(__name__)
+
+# A level series whose new periods are more than SCALE times (or less than 1/SCALE of) its
+# last published periods has changed unit or columns, unless both are small.
+SCALE = 5.0
+SCALE_FLOOR_MULTIPLE = 100  # "small": under 100 x the source's absolute tolerance
+RECENT_PERIODS = 4
+
+
+def last_published(published_dir: Path, name: str, except_sha256: str) -> Path | None:
+    """The newest published vintage of a source other than the file being gated."""
+    candidates = [
+        path
+        for path in (published_dir / name).glob("vintage=*.parquet")
+        if f"__{except_sha256[:12]}__" not in path.name
+    ]
+    if not candidates:
+        return None
+
+    def landed(path: Path) -> tuple[str, pd.Timestamp]:
+        vintage = path.name.split("__")[0].removeprefix("vintage=")
+        stamps = pd.read_parquet(path, columns=["landed_at"])["landed_at"]
+        return vintage, pd.Timestamp(stamps.max()) if len(stamps) else pd.Timestamp(0)
+
+    return max(candidates, key=landed)
+
+
+def checks(source: Source, new: pd.DataFrame, published: pd.DataFrame) -> list[Check]:
+    spec = source.compare
+    if spec is None:
+        return []
+    key = [*spec.series, spec.period]
+    missing = [c for c in (*key, *spec.values) if c not in new.columns or c not in published.columns]
+    if missing:  # the suite's schema expectation names a missing column
+        return []
+    old = _rows(published, key, spec.values)
+    fresh = _rows(new, key, spec.values)
+    return [
+        _series(spec, old, fresh),
+        _periods(spec, old, fresh),
+        *_revisions(spec, old, fresh),
+    ]
+
+
+def _rows(frame: pd.DataFrame, key: list[str], values: tuple[str, ...]) -> pd.DataFrame:
+    """The compared columns, with key columns in one type whichever file they came from."""
+    table = frame[[*key, *values]].drop_duplicates(subset=key)
+    types: dict[str, str] = {}
+    for column in key:
+        if pd.api.types.is_datetime64_any_dtype(table[column]):
+            types[column] = "datetime64[ns]"
+        elif pd.api.types.is_integer_dtype(table[column]):
+            types[column] = "int64"
+        elif not pd.api.types.is_numeric_dtype(table[column]):
+            types[column] = "string"
+    return table.astype(types)
+
+
+def _series(spec: Comparison, old: pd.DataFrame, new: pd.DataFrame) -> Check:
+    series = list(spec.series)
+    published = old[series].drop_duplicates()
+    present = new[series].drop_duplicates().assign(in_new_file=True)
+    table = published.merge(present, how="left", on=series)
+    table["in_new_file"] = table["in_new_file"].fillna(False).astype(bool)
+    return Check(
+        "series_vs_published",
+        table,
+        [gxe.ExpectColumnValuesToBeInSet(column="in_new_file", value_set=[True])],
+        index_columns=series,
+    )
+
+
+def _periods(spec: Comparison, old: pd.DataFrame, new: pd.DataFrame) -> Check:
+    """Every (series, period) the published vintage holds a value for, still held. A series
+    that vanished entirely is reported once, by the series check, not per period."""
+    key = [*spec.series, spec.period]
+    held = old
+    if spec.values:
+        held = old[old[list(spec.values)].notna().any(axis=1)]
+        kept = new[new[list(spec.values)].notna().any(axis=1)]
+    else:
+        kept = new
+    surviving = new[list(spec.series)].drop_duplicates()
+    table = (
+        held[key].merge(surviving, on=list(spec.series)).merge(kept[key].assign(in_new_file=True), how="left", on=key)
+    )
+    table["in_new_file"] = table["in_new_file"].fillna(False).astype(bool)
+    return Check(
+        "periods_vs_published",
+        table,
+        [gxe.ExpectColumnValuesToBeInSet(column="in_new_file", value_set=[True])],
+        index_columns=key,
+    )
+
+
+def _revisions(spec: Comparison, old: pd.DataFrame, new: pd.DataFrame) -> list[Check]:
+    if not spec.values:
+        return []
+    key = [*spec.series, spec.period]
+    both = old.merge(new, on=key, suffixes=("_published", "_new"))
+    tables = []
+    for column in spec.values:
+        before, after = both[f"{column}_published"], both[f"{column}_new"]
+        compared = both[key].assign(published=before, new=after)
+        compared = compared[before.notna() & after.notna()]
+        if pd.api.types.is_numeric_dtype(before) and pd.api.types.is_numeric_dtype(after):
+            allowed = (spec.relative * compared["published"].abs()).clip(lower=spec.absolute)
+            change = (compared["new"] - compared["published"]).abs()
+            compared = compared.assign(change=change, allowed=allowed, within=change <= allowed + 1e-9)
+        else:
+            compared = compared.assign(within=compared["published"].astype(str) == compared["new"].astype(str))
+        tables.append(compared.assign(column=column))
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    checks = [
+        Check(
+            "revisions_vs_published",
+            table,
+            [gxe.ExpectColumnValuesToBeInSet(column="within", value_set=[True])],
+            index_columns=["column", *key, "published", "new"],
+        )
+    ]
+    if spec.levels:
+        checks.append(_scale(spec, old, new))
+    return checks
+
+
+def _scale(spec: Comparison, old: pd.DataFrame, new: pd.DataFrame) -> Check:
+    """Per series and value column: the median size of the new periods against the median
+    size of the last published periods."""
+    series, period = list(spec.series), spec.period
+    records = []
+    published_periods = set(old[period])
+    added = new[~new[period].isin(published_periods)]
+    if len(added):
+        recent = old[old[period].isin(sorted(published_periods)[-RECENT_PERIODS:])]
+        for column in spec.values:
+            before = recent.groupby(series)[column].apply(lambda v: v.abs().median()).rename("published")
+            after = added.groupby(series)[column].apply(lambda v: v.abs().median()).rename("new")
+            joined = pd.concat([before, after], axis=1, join="inner").dropna().reset_index()
+            records.append(joined.assign(column=column))
+    columns = ["column", *series, "published", "new"]
+    table = pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=columns)
+    small = SCALE_FLOOR_MULTIPLE * max(spec.absolute, 1e-9)
+    larger = table[["published", "new"]].max(axis=1)
+    ratio = table["new"] / table["published"].where(table["published"] != 0)
+    table["same_scale"] = (larger < small) | ratio.between(1 / SCALE, SCALE)
+    return Check(
+        "scale_vs_published",
+        table[[*columns, "same_scale"]],
+        [gxe.ExpectColumnValuesToBeInSet(column="same_scale", value_set=[True])],
+        index_columns=columns,
+    )
+
+
+def record_forced(published: Path, reason: str, failures: list[str]) -> Path:
+    """The reason a vintage was published despite its comparison, kept beside it."""
+    note = published.with_suffix(".forced.json")
+    note.write_text(
+        json.dumps(
+            {"reason": reason, "recorded_at": pd.Timestamp.now(tz="UTC").isoformat(), "comparison": failures}, indent=2
+        )
+    )
+    return note
