@@ -16,7 +16,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: help install install-dev airflow-init run test lint unit e2e build rollback builds summary answers bench clean
+.PHONY: help install install-dev airflow-init run test lint unit e2e build rollback builds summary answers bench mutations clean
 
 help:
 	@echo "make run      set up, then run every ingest DAG and the warehouse build (Airflow, SQLite)"
@@ -25,6 +25,7 @@ help:
 	@echo "make rollback publish the previous warehouse build again"
 	@echo "make builds   list the kept builds, the published one marked"
 	@echo "make answers  the headline questions answered from the published marts, beside the published figures"
+	@echo "make mutations corrupt every source's fixture and real file; the verdict table (README)"
 	@echo "make bench    measure the pipeline on SOURCE_MIRROR (default ../shared/sources); table + data/bench/latest.json"
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -69,6 +70,9 @@ summary: install
 
 answers: install
 	$(PY) -m treasury_warehouse answers
+
+mutations: install
+	$(PY) -m treasury_warehouse.mutations --real $${SOURCE_MIRROR:-../shared/sources}
 
 # BENCH_ARGS, e.g. --runs 5 or "scale --scales 1,10"
 bench: install airflow-init

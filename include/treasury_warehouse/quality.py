@@ -92,11 +92,20 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def run_gate(source: str, file: str, checks: list[Check], project_dir: Path) -> GateResult:
-    """Validate every check; return what failed (never raises for failed expectations)."""
+def run_gate(source: str, file: str, checks: list[Check], project_dir: Path | None, detail: bool = True) -> GateResult:
+    """Validate every check; return what failed (never raises for failed expectations).
+
+    With a project folder the suites, results and Data Docs are kept there; without one
+    (the mutation suite, which runs the gate hundreds of times) nothing is stored, and
+    without detail only which expectations failed is reported, not the rows."""
     import great_expectations as gx
 
-    context = _context(project_dir)
+    if project_dir is None:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = {"globally": False}
+    else:
+        context = _context(project_dir)
+    actions = [gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")] if project_dir is not None else []
     datasource = context.data_sources.add_or_update_pandas(name=source)
     failures: list[Failure] = []
     evaluated = 0
@@ -112,14 +121,14 @@ def run_gate(source: str, file: str, checks: list[Check], project_dir: Path) -> 
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
         )
-        result_format: dict[str, Any] = {"result_format": "COMPLETE"}
-        if check.index_columns:
+        result_format: dict[str, Any] = {"result_format": "COMPLETE" if detail else "BOOLEAN_ONLY"}
+        if check.index_columns and detail:
             result_format["unexpected_index_column_names"] = check.index_columns
         checkpoint = context.checkpoints.add(
             gx.Checkpoint(
                 name=name,
                 validation_definitions=[validation],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                actions=actions,
                 result_format=result_format,
             )
         )
@@ -130,7 +139,7 @@ def run_gate(source: str, file: str, checks: list[Check], project_dir: Path) -> 
                 if result.success:
                     continue
                 failures.append(_failure(check, result))
-    docs = context.get_docs_sites_urls()
+    docs = context.get_docs_sites_urls() if project_dir is not None else []
     data_docs = docs[0]["site_url"] if docs else None
     outcome = GateResult(source, file, not failures, evaluated, failures, data_docs)
     log.info(

@@ -100,25 +100,25 @@ def _series(spec: Comparison, old: pd.DataFrame, new: pd.DataFrame) -> Check:
 
 
 def _periods(spec: Comparison, old: pd.DataFrame, new: pd.DataFrame) -> Check:
-    """Every (series, period) the published vintage holds a value for, still held. A series
-    that vanished entirely is reported once, by the series check, not per period."""
+    """Every (series, period) the published vintage holds, still held, and every value it
+    holds still there (not blank). A series that vanished entirely is reported once, by the
+    series check, not per period."""
     key = [*spec.series, spec.period]
-    held = old
-    if spec.values:
-        held = old[old[list(spec.values)].notna().any(axis=1)]
-        kept = new[new[list(spec.values)].notna().any(axis=1)]
-    else:
-        kept = new
     surviving = new[list(spec.series)].drop_duplicates()
-    table = (
-        held[key].merge(surviving, on=list(spec.series)).merge(kept[key].assign(in_new_file=True), how="left", on=key)
-    )
+    held = old.merge(surviving, on=list(spec.series))
+    tables = []
+    for column in [None, *spec.values]:  # the row itself, then each value it holds
+        published = held if column is None else held[held[column].notna()]
+        kept = new if column is None else new[new[column].notna()]
+        table = published[key].merge(kept[key].assign(in_new_file=True), how="left", on=key)
+        tables.append(table.assign(column=column or ""))
+    table = pd.concat(tables, ignore_index=True)
     table["in_new_file"] = table["in_new_file"].fillna(False).astype(bool)
     return Check(
         "periods_vs_published",
         table,
         [gxe.ExpectColumnValuesToBeInSet(column="in_new_file", value_set=[True])],
-        index_columns=key,
+        index_columns=[*key, "column"],
     )
 
 

@@ -29,7 +29,7 @@ def has_columns(frame: pd.DataFrame, columns: list[str]) -> bool:
 
 def period_gaps(periods: pd.Series, months_per_step: int = 1) -> pd.DataFrame:
     """One row per distinct period with the months since the previous one."""
-    distinct = pd.Series(sorted(periods.dropna().unique()))
+    distinct = pd.to_datetime(pd.Series(sorted(periods.dropna().unique()), dtype=object))
     table = pd.DataFrame({"period": distinct})
     index = distinct.dt.year * 12 + distinct.dt.month
     table["months_since_previous"] = index.diff().fillna(months_per_step).astype("int64")
