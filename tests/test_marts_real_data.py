@@ -1,7 +1,8 @@
 """The marts on the publishers' real files: the answers the press quotes, from the marts alone.
 
-One warehouse is built for the module from the TIC and UN-vote files in ../shared/sources
-(the sources the holdings, flows, blocs and records marts need), with the default settings.
+One warehouse is built for the module from the TIC, UN-vote, Fiscal Data and NIIP files in
+../shared/sources (the sources the holdings, flows, blocs, records, supply and NIIP marts
+need), with the default settings.
 """
 
 from __future__ import annotations
@@ -17,7 +18,20 @@ from treasury_warehouse import warehouse
 from treasury_warehouse.config import Settings
 from treasury_warehouse.pipeline import ingest
 
-SOURCES_NEEDED = ["tic_mfh", "tic_slt", "tic_shl", "un_roll_calls", "un_votes", "un_ideal_points"]
+SOURCES_NEEDED = [
+    "tic_mfh",
+    "tic_slt",
+    "tic_shl",
+    "un_roll_calls",
+    "un_votes",
+    "un_ideal_points",
+    # the supply side and the external position
+    "fiscal_mspd_summary",
+    "fiscal_mspd_detail",
+    "bea_iip_table",
+    "fred_iipusnetiq",
+    "fred_iipusnetia",
+]
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +197,54 @@ def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
     most_aligned = rows["2025 net purchases of Treasuries, most-aligned countries"]
     assert f"{allies:+,.1f}bn best available" in most_aligned.warehouse
     assert render(list(rows.values())).count("\n") == len(rows) + 1
+
+
+def test_marketable_debt_and_the_foreign_share(real_warehouse: Path) -> None:
+    [(marketable, foreign, share)] = query(
+        real_warehouse,
+        "select marketable_usd_mn, foreign_usd_mn, foreign_share_of_marketable"
+        " from marts.fct_treasury_supply_monthly where period_month = '2025-12-01'",
+    )
+    assert foreign == 9_271_000.0  # TIC Grand Total, Dec 2025
+    assert marketable == pytest.approx(30_271_000, rel=1e-3)
+    assert share == pytest.approx(0.3063, abs=1e-4)
+    [(latest, latest_marketable)] = query(
+        real_warehouse,
+        "select period_month, marketable_usd_mn from marts.fct_treasury_supply_monthly"
+        " order by period_month desc limit 1",
+    )
+    assert latest == date(2026, 5, 1)
+    assert latest_marketable == pytest.approx(30_914_033.98, abs=0.01)  # MSPD, May 2026
+
+
+def test_the_maturity_wall_of_the_latest_snapshot(real_warehouse: Path) -> None:
+    rows = query(
+        real_warehouse,
+        "select maturity_year, round(sum(maturing_usd_mn) / 1e6, 2), bool_and(is_partial_year)"
+        " from marts.fct_treasury_maturities_yearly where is_latest_record_date and maturity_year <= 2030"
+        " group by maturity_year order by maturity_year",
+    )
+    # The snapshot is dated 2026-09-30: 2026 holds only October-December.
+    assert rows == [
+        (2026, 6.16, True),
+        (2027, 5.43, False),
+        (2028, 3.74, False),
+        (2029, 2.61, False),
+        (2030, 2.06, False),
+    ]
+    [(listed,)] = query(
+        real_warehouse,
+        "select sum(maturing_usd_mn) from marts.fct_treasury_maturities_monthly where is_latest_record_date",
+    )
+    # The securities add up to the five unmatured subtotals Table III prints.
+    assert listed == pytest.approx(7_118_144.8991 + 16_281_473.051 + 5_550_990.6094 + 2_172_641.57170234 + 707_975.4515)
+
+
+def test_niip_2024_one_preferred_figure(real_warehouse: Path) -> None:
+    rows = query(
+        real_warehouse,
+        "select source_table, net_usd_mn, is_preferred from marts.fct_niip where period_end = '2024-12-31'"
+        " order by is_preferred desc",
+    )
+    assert rows[0] == ("fred_iipusnetia", -26_539_470.0, True)
+    assert [preferred for *_, preferred in rows].count(True) == 1

@@ -9,11 +9,13 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import ValidationFailed
 from treasury_warehouse.pipeline import ingest
+from treasury_warehouse.quality import run_gate
 
 FDHBFIN = "DATE,VALUE\r\n2016-04-01,6279.1\r\n2016-07-01,6154.9\r\n2016-10-01,6003.9\r\n"
 IIPUSNETIQ = "DATE,IIPUSNETIQ\n2021-10-01,-18124000\n2022-01-01,-17745551\n2022-04-01,-16309277\n"
@@ -118,3 +120,23 @@ def test_cli_force_needs_a_reason(settings: Settings, monkeypatch: pytest.Monkey
     assert main(["ingest", "fred_fdhbfin", "--force"]) == 2
     assert "--force needs --reason" in capsys.readouterr().err
     shutil.rmtree(settings.data_dir, ignore_errors=True)
+
+
+def test_a_moving_window_may_drop_old_days_but_a_cut_file_may_not(tmp_path: Path) -> None:
+    from treasury_warehouse.sources import SOURCES
+    from treasury_warehouse.vintages import checks
+
+    source = SOURCES["fiscal_debt_penny"]
+    days = pd.bdate_range("2020-03-09", "2025-03-06")
+    published = pd.DataFrame(
+        {"record_date": days, "held_by_public_usd_mn": 1.0, "intragovernmental_usd_mn": 1.0, "total_usd_mn": 2.0}
+    )
+    moved = pd.concat([published.iloc[1:], published.iloc[[-1]].assign(record_date=pd.Timestamp("2025-03-07"))])
+    cut = published.iloc[: len(published) // 2]
+
+    def failed(new: pd.DataFrame) -> list[str]:
+        gate = run_gate(source.name, source.file_name, checks(source, new, published), None)
+        return [f.table for f in gate.failures]
+
+    assert failed(moved) == []
+    assert failed(cut) == ["periods_vs_published"]

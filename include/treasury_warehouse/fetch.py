@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import urllib.parse
 from dataclasses import dataclass, field
@@ -124,3 +125,67 @@ def _fetch_http(url: str, source: str, session: requests.Session) -> Fetched:
     keep = ("Content-Type", "Content-Length", "ETag", "Last-Modified", "Date")
     headers = {k: response.headers[k] for k in keep if k in response.headers}
     return Fetched(url=url, content=response.content, status=response.status_code, headers=headers)
+
+
+LATEST_RECORD_DATE = "{latest_record_date}"
+MAX_PAGES = 1000
+
+
+def _without_pages(url: str) -> str:
+    """The request without its page[...] parameters, to which links.next is appended."""
+    parts = urllib.parse.urlsplit(url)
+    query = [
+        (k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("page[")
+    ]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe=",:[]")))
+
+
+def _json_page(fetched: Fetched, source: str, number: int) -> dict:
+    try:
+        document = json.loads(fetched.content)
+    except ValueError as exc:
+        raise FetchError(source, fetched.url, "json_page", f"page {number} is not JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("data"), list):
+        raise FetchError(source, fetched.url, "json_page", f"page {number} has no 'data' list")
+    return document
+
+
+def fetch_pages(url: str, source: str, *, session: requests.Session | None = None) -> Fetched:
+    """A Fiscal Data API answer with every page: follow ``links.next`` until it is null and
+    land one document, ``{"data": [all rows], "meta": ..., "links": {}}``.
+
+    ``{latest_record_date}`` in the URL is first replaced by the newest record date the
+    endpoint has (one one-row request, newest first). A first page that is not JSON (an
+    HTML error page) is returned as it is, so it is landed and the parser names it."""
+    session = session or http_session()
+    if LATEST_RECORD_DATE in url:
+        base = urllib.parse.urlsplit(url)._replace(query="").geturl()
+        probe = _fetch_http(f"{base}?fields=record_date&sort=-record_date&page[size]=1", source, session)
+        rows = _json_page(probe, source, 1)["data"]
+        if not rows:
+            raise FetchError(source, probe.url, "json_page", "the endpoint has no record dates")
+        url = url.replace(LATEST_RECORD_DATE, str(rows[0]["record_date"]))
+    first = _fetch_http(url, source, session)
+    try:
+        document = json.loads(first.content)
+    except ValueError:
+        return first
+    if not isinstance(document, dict) or not isinstance(document.get("data"), list):
+        return first
+    data, meta, number = list(document["data"]), document.get("meta") or {}, 1
+    while (document.get("links") or {}).get("next"):
+        number += 1
+        if number > MAX_PAGES:
+            raise FetchError(source, url, "json_page", f"more than {MAX_PAGES} pages: links.next never ends")
+        document = _json_page(
+            _fetch_http(_without_pages(url) + document["links"]["next"], source, session), source, number
+        )
+        data += document["data"]
+    total = meta.get("total-count")
+    if total is not None and int(total) != len(data):
+        raise FetchError(
+            source, url, "json_pages", f"meta total-count is {total}, the {number} pages held {len(data)} rows"
+        )
+    merged = {"data": data, "meta": {**meta, "count": len(data), "pages_fetched": number}, "links": {}}
+    content = json.dumps(merged, separators=(",", ":")).encode()
+    return Fetched(url=url, content=content, status=first.status, headers=first.headers, fetched_at=first.fetched_at)

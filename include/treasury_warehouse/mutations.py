@@ -137,6 +137,8 @@ def _largest_series(source: Source, frame: pd.DataFrame) -> pd.Series:
     spec = source.compare
     assert spec is not None
     series = list(spec.series)
+    if not series:  # one series per file (Debt to the Penny): the whole table
+        return pd.Series(True, index=frame.index)
     values = _numeric_values(source, frame)
     if values:
         sizes = frame[values[0]].abs().groupby([frame[c] for c in series]).median()

@@ -19,7 +19,7 @@ import pandas as pd
 from treasury_warehouse import quarantine
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError, SourceNotConfigured
-from treasury_warehouse.fetch import fetch, redacted, source_url
+from treasury_warehouse.fetch import fetch, fetch_pages, redacted, source_url
 from treasury_warehouse.landing import Landed, land, read_landed, read_manifest
 from treasury_warehouse.quality import run_gate
 from treasury_warehouse.sources import Source, get_source
@@ -43,9 +43,10 @@ def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) ->
             f"{source.publisher}/{source.file_name}",
         )
     url = source_url(source.url or "", source.publisher, source.file_name, settings.source_mirror)
+    from_api = source.pages and not settings.source_mirror
     log.info("fetching %s from %s", name, url)
     try:
-        fetched = fetch(url, name)
+        fetched = fetch_pages(url, name) if from_api else fetch(url, name)
     except FetchError as exc:
         if exc.rule == "reachable" and not settings.source_mirror:
             raise FetchError(
@@ -56,7 +57,8 @@ def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) ->
                 f" ({source.publisher}/{source.file_name}), e.g. SOURCE_MIRROR=../shared/sources make run",
             ) from exc
         raise
-    return _landed(name, land(name, Path(source.file_name).name, fetched, settings.raw_dir))
+    landed_name = source.api_file_name if from_api and source.api_file_name else Path(source.file_name).name
+    return _landed(name, land(name, landed_name, fetched, settings.raw_dir))
 
 
 def _fetch_keyed(source: Source, settings: Settings, api_key: str | None) -> dict[str, object]:

@@ -34,6 +34,12 @@ class Comparison:
     absolute: float = 0.0
     levels: bool = True  # positions (a scale jump is checked), not changes or scores
     why: str = ""  # where the tolerance comes from (README)
+    # The publisher serves a moving window (the last five years): periods before the new
+    # file's first one may go; everything after it may not.
+    rolling_window: bool = False
+    # Each file is one period's snapshot (a record date): only a file for a period already
+    # published (a re-issue) is compared, with that period's published rows.
+    snapshot: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,10 @@ class Source:
     # an integer): the last period a vintage covers, in meta.sources. None: no period.
     period_column: str | None = None
     compare: Comparison | None = None
+    # Fiscal Data's API pages its answers: follow links.next and land one document, named
+    # api_file_name (the mirror holds the site's download under file_name).
+    pages: bool = False
+    api_file_name: str | None = None
     # Keyed APIs: the environment variable, or else the Airflow connection (its password),
     # that holds the key, and the query parameter it is sent in. Never logged or landed.
     api_key_env: str | None = None
@@ -96,6 +106,7 @@ TIC_DOCUMENTS = "https://ticdata.treasury.gov/resource-center/data-chart-center/
 UNVOTES_PACKAGE = "https://raw.githubusercontent.com/dgrtwo/unvotes/master/data"
 BEA_API = "https://apps.bea.gov/api/data"
 FRED_CSV = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
+FISCAL_API = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service"
 P = "treasury_warehouse.parsers"
 Q = "treasury_warehouse.suites"
 # Publishers release mid-month (TIC around the 15th-18th at 16:00 ET, BEA quarterly, the
@@ -253,6 +264,122 @@ SOURCES: dict[str, Source] = {
                 ("value",),
                 relative=0.01,
                 why="TIC revisions move a quarter by $0.4-2.1bn of ~$6,000bn",
+            ),
+        ),
+        Source(
+            name="fred_iipusnetia",
+            title="FRED IIPUSNETIA, US net international investment position (annual)",
+            publisher="niip",
+            file_name="IIPUSNETIA.csv",
+            url=f"{FRED_CSV}IIPUSNETIA",
+            schedule=NIGHTLY,
+            parser=f"{P}.fred:parse",
+            suite=f"{Q}.fred:checks",
+            dbt_source="fred.series",
+            staging_model="stg_fred__series",
+            period_column="observation_date",
+            compare=Comparison(
+                ("series_id",),
+                "observation_date",
+                ("value",),
+                relative=0.05,
+                why="BEA's annual update revises recent years; a benchmark needs force",
+            ),
+        ),
+        Source(
+            name="fred_rowtsea027n",
+            title="FRED ROWTSEA027N, rest of the world: Treasury securities held (Z.1, annual)",
+            publisher="niip",
+            file_name="ROWTSEA027N.csv",
+            url=f"{FRED_CSV}ROWTSEA027N",
+            schedule=NIGHTLY,
+            parser=f"{P}.fred:parse",
+            suite=f"{Q}.fred:checks",
+            dbt_source="fred.series",
+            staging_model="stg_fred__series",
+            period_column="observation_date",
+            compare=Comparison(
+                ("series_id",),
+                "observation_date",
+                ("value",),
+                relative=0.05,
+                why="the Financial Accounts revise recent years each quarter",
+            ),
+        ),
+        Source(
+            name="fiscal_mspd_summary",
+            title="Monthly Statement of the Public Debt: summary of Treasury securities outstanding",
+            publisher="fiscal",
+            file_name="MSPD_SumSecty_20010131_20260531.csv",
+            url=f"{FISCAL_API}/v1/debt/mspd/mspd_table_1?fields=record_date,security_type_desc,"
+            "security_class_desc,debt_held_public_mil_amt,intragov_hold_mil_amt,total_mil_amt"
+            "&sort=record_date&page[size]=10000",
+            schedule=NIGHTLY,
+            parser=f"{P}.fiscal:parse_mspd_summary",
+            suite=f"{Q}.fiscal:checks_mspd_summary",
+            dbt_source="fiscal.mspd_summary",
+            staging_model="stg_fiscal__mspd_summary",
+            period_column="record_date",
+            pages=True,
+            api_file_name="mspd_table_1.json",
+            compare=Comparison(
+                ("security_type", "security_class"),
+                "record_date",
+                ("held_by_public_usd_mn", "intragovernmental_usd_mn", "total_usd_mn"),
+                relative=0.005,
+                absolute=1.0,
+                why="a month's statement is final; restatements are rounding",
+            ),
+        ),
+        Source(
+            name="fiscal_mspd_detail",
+            title="Monthly Statement of the Public Debt, Table III: every marketable security and its maturity",
+            publisher="fiscal",
+            file_name="mspd_table_3_record_date_2026-09-30.json",
+            url=f"{FISCAL_API}/v1/debt/mspd/mspd_table_3?fields=record_date,security_type_desc,"
+            "security_class1_desc,security_class2_desc,maturity_date,outstanding_amt"
+            "&filter=record_date:eq:{latest_record_date}&page[size]=10000",
+            schedule=NIGHTLY,
+            parser=f"{P}.fiscal:parse_mspd_detail",
+            suite=f"{Q}.fiscal:checks_mspd_detail",
+            dbt_source="fiscal.mspd_detail",
+            staging_model="stg_fiscal__mspd_detail",
+            period_column="record_date",
+            pages=True,
+            api_file_name="mspd_table_3.json",
+            compare=Comparison(
+                ("security_class", "line_label", "maturity_date"),
+                "record_date",
+                ("outstanding_usd_mn",),
+                relative=0.005,
+                absolute=0.01,
+                snapshot=True,
+                why="a month's statement is final; each record date is a snapshot of its own",
+            ),
+        ),
+        Source(
+            name="fiscal_debt_penny",
+            title="Debt to the Penny: total public debt outstanding, daily",
+            publisher="fiscal",
+            file_name="DebtPenny_20200307_20250306.csv",
+            url=f"{FISCAL_API}/v2/accounting/od/debt_to_penny?fields=record_date,debt_held_public_amt,"
+            "intragov_hold_amt,tot_pub_debt_out_amt&sort=record_date&page[size]=10000",
+            schedule=NIGHTLY,
+            parser=f"{P}.fiscal:parse_debt_penny",
+            suite=f"{Q}.fiscal:checks_debt_penny",
+            dbt_source="fiscal.debt_penny",
+            staging_model="stg_fiscal__debt_penny",
+            period_column="record_date",
+            pages=True,
+            api_file_name="debt_to_penny.json",
+            compare=Comparison(
+                (),
+                "record_date",
+                ("held_by_public_usd_mn", "intragovernmental_usd_mn", "total_usd_mn"),
+                relative=0.002,
+                absolute=0.01,
+                rolling_window=True,
+                why="restatements are rare and small; the download is a moving five-year window",
             ),
         ),
         Source(

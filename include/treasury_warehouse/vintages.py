@@ -17,6 +17,7 @@ which is recorded beside the published vintage.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -58,6 +59,15 @@ def checks(source: Source, new: pd.DataFrame, published: pd.DataFrame) -> list[C
     spec = source.compare
     if spec is None:
         return []
+    if not spec.series:  # one series per file: name it, so every check has a series
+        spec = dataclasses.replace(spec, series=("series",))
+        new, published = new.assign(series="all"), published.assign(series="all")
+    if spec.rolling_window and _window_moved(spec.period, new, published):
+        published = published[published[spec.period] >= new[spec.period].min()]
+    if spec.snapshot and spec.period in new.columns and spec.period in published.columns:
+        published = published[published[spec.period].isin(new[spec.period].dropna().unique())]
+        if published.empty:  # a new period's snapshot: nothing published to compare with
+            return []
     key = [*spec.series, spec.period]
     missing = [c for c in (*key, *spec.values) if c not in new.columns or c not in published.columns]
     if missing:  # the suite's schema expectation names a missing column
@@ -69,6 +79,16 @@ def checks(source: Source, new: pd.DataFrame, published: pd.DataFrame) -> list[C
         _periods(spec, old, fresh),
         *_revisions(spec, old, fresh),
     ]
+
+
+def _window_moved(period: str, new: pd.DataFrame, published: pd.DataFrame) -> bool:
+    """A moving window moved forward (newer periods, a span as long, give or take a week),
+    rather than lost its end: then the periods before its start may go."""
+    if period not in new.columns or period not in published.columns or new[period].isna().all():
+        return False
+    span_new = new[period].max() - new[period].min()
+    span_old = published[period].max() - published[period].min()
+    return bool(new[period].max() > published[period].max() and span_new >= span_old - pd.Timedelta(days=7))
 
 
 def _rows(frame: pd.DataFrame, key: list[str], values: tuple[str, ...]) -> pd.DataFrame:

@@ -42,6 +42,9 @@ SERIES = {
         Series("IIPUSLIAQ", "U.S. liabilities (international investment position)", "usd_mn", "quarterly", 0, 2e8),
         # About $9tn ($9,000bn) in 2025: a holding cannot be negative, and $50tn is no longer $bn.
         Series("FDHBFIN", "Federal debt held by foreign and international investors", "usd_bn", "quarterly", 0, 50_000),
+        Series("IIPUSNETIA", "U.S. net international investment position (annual)", "usd_mn", "annual", -1e8, 1e7),
+        # Z.1: rest of the world's holdings of Treasuries, ~$8.6tn in 2024 ($mn).
+        Series("ROWTSEA027N", "Rest of the world; Treasury securities; asset, level", "usd_mn", "annual", 0, 1e8),
     ]
 }
 COLUMNS = ["series_id", "observation_date", "value", "unit", "frequency"]

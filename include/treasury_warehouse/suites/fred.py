@@ -33,7 +33,12 @@ def checks(frame: pd.DataFrame) -> list[Check]:
     observations = Check("observations", frame, rows, index_columns=[c for c in KEY if c in frame.columns])
     if not has_columns(frame, COLUMNS):
         return [observations]
-    return [
-        observations,
-        Check("periods", period_gaps(frame["observation_date"], 3), no_gaps(3), index_columns=["period"]),
-    ]
+    # One period step per series: a quarter, or a year for the annual ones.
+    steps = {"quarterly": 3, "annual": 12}
+    checks = [observations]
+    for series_id, rows in frame.groupby("series_id"):
+        step = steps.get(SERIES[series_id].frequency, 3) if series_id in SERIES else 3
+        checks.append(
+            Check(f"periods_{series_id}", period_gaps(rows["observation_date"], step), no_gaps(step), ["period"])
+        )
+    return checks

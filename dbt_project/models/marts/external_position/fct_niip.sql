@@ -1,17 +1,10 @@
--- US net international investment position: assets, liabilities and net, per year (BEA
--- table 1.2, lines 4, 36 and 1) and per quarter (FRED IIPUSNETIQ, net only), latest vintage
--- of each (one landed file, even when two were released the same day).
-with table_lines as (
-
-    select *
-    from {{ ref('stg_bea__iip_table') }}
-    where
-        table_line in (1, 4, 36)
-        and {{ is_latest_vintage(ref('stg_bea__iip_table')) }}
-
-),
-
-from_table as (
+-- US net international investment position: one row per period, source and vintage. BEA
+-- table 1.2 gives assets, liabilities and net per year (lines 4, 36 and 1); FRED gives the
+-- net position per quarter (IIPUSNETIQ) and per year (IIPUSNETIA). Every landed vintage is
+-- kept, so a revision shows as two rows for a period; is_preferred marks the one to quote
+-- per date (the newest release; on the same day BEA's own table, then the annual series,
+-- then the quarterly one, then the later landing) and preference_reason says why.
+with from_table as (
 
     select
         period_end,
@@ -20,34 +13,101 @@ from_table as (
         max(value_usd_mn) filter (where table_line = 4) as assets_usd_mn,
         max(value_usd_mn) filter (where table_line = 36) as liabilities_usd_mn,
         max(value_usd_mn) filter (where table_line = 1) as net_usd_mn,
-        max(vintage_released_on) as vintage_released_on
-    from table_lines
-    group by period_end, frequency
+        vintage_released_on,
+        vintage_sha256,
+        max(landed_at) as landed_at
+    from {{ ref('stg_bea__iip_table') }}
+    where table_line in (1, 4, 36)
+    group by period_end, frequency, vintage_released_on, vintage_sha256
 
 ),
 
 from_fred as (
 
     select
-        fred.period_end,
-        fred.frequency,
-        'fred_' || lower(fred.series_id) as source_table,
-        null as assets_usd_mn,
-        null as liabilities_usd_mn,
-        fred.value as net_usd_mn,
-        fred.vintage_released_on
-    from {{ ref('stg_fred__series') }} as fred
-    where
-        fred.series_id = 'IIPUSNETIQ'
-        and {{ is_latest_vintage(ref('stg_fred__series'), 'fred', partition_by='series_id') }}
+        period_end,
+        frequency,
+        'fred_' || lower(series_id) as source_table,
+        cast(null as double) as assets_usd_mn,
+        cast(null as double) as liabilities_usd_mn,
+        value as net_usd_mn,
+        vintage_released_on,
+        vintage_sha256,
+        landed_at
+    from {{ ref('stg_fred__series') }}
+    where series_id in ('IIPUSNETIQ', 'IIPUSNETIA') and value is not null
+
+),
+
+ranked as (
+
+    select
+        *,
+        -- A position is a stock at a date: a year's end and its fourth quarter's end are the
+        -- same period, so one figure is preferred per date whatever the frequency.
+        row_number() over (
+            partition by period_end
+            order by
+                vintage_released_on desc,
+                case source_table when 'bea_table_1_2' then 1 when 'fred_iipusnetia' then 2 else 3 end asc,
+                landed_at desc,
+                vintage_sha256 asc
+        ) as preference,
+        count(*) over (partition by period_end) as figures
+    from (
+        select * from from_table
+        union all
+        select * from from_fred
+    ) as positions
+
+),
+
+preferred as (
+
+    select
+        period_end,
+        source_table,
+        net_usd_mn,
+        vintage_released_on
+    from ranked
+    where preference = 1
+
+),
+
+second as (
+
+    select
+        period_end,
+        vintage_released_on
+    from ranked
+    where preference = 2
 
 )
 
 select
-    md5(concat_ws('|', period_end, frequency, source_table)) as niip_id,
-    *
-from (
-    select * from from_table
-    union all
-    select * from from_fred
-) as positions
+    md5(concat_ws('|', ranked.period_end, ranked.frequency, ranked.source_table, ranked.vintage_sha256)) as niip_id,
+    ranked.period_end,
+    ranked.frequency,
+    ranked.source_table,
+    ranked.assets_usd_mn,
+    ranked.liabilities_usd_mn,
+    ranked.net_usd_mn,
+    ranked.vintage_released_on,
+    ranked.vintage_sha256,
+    ranked.preference = 1 as is_preferred,
+    case
+        when ranked.figures = 1 then 'only figure for the period'
+        when ranked.preference = 1 and ranked.vintage_released_on > second.vintage_released_on
+            then 'newest release (' || strftime(ranked.vintage_released_on, '%Y-%m-%d') || ')'
+        when ranked.preference = 1
+            then
+                'released the same day as another figure: BEA table, then annual, then quarterly, '
+                || 'then the later landing'
+        else
+            'superseded by ' || preferred.source_table || ' released '
+            || strftime(preferred.vintage_released_on, '%Y-%m-%d')
+    end as preference_reason,
+    ranked.net_usd_mn - preferred.net_usd_mn as net_minus_preferred_usd_mn
+from ranked
+inner join preferred on ranked.period_end = preferred.period_end
+left join second on ranked.period_end = second.period_end

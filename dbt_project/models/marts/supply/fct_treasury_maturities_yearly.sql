@@ -1,0 +1,30 @@
+-- The maturity wall by calendar year and class for each MSPD record date. The record
+-- date's own year holds only what matures after it (is_partial_year): a snapshot dated
+-- 2026-09-30 shows October-December 2026, not the whole year's maturities.
+with by_year as (
+
+    select
+        record_date,
+        year(maturity_month) as maturity_year,
+        security_class,
+        sum(maturing_usd_mn) as maturing_usd_mn,
+        cast(sum(securities) as bigint) as securities,
+        max(vintage_sha256) as vintage_sha256
+    from {{ ref('fct_treasury_maturities_monthly') }}
+    group by record_date, year(maturity_month), security_class
+
+)
+
+select
+    md5(concat_ws('|', record_date, maturity_year, security_class)) as maturity_id,
+    record_date,
+    maturity_year,
+    security_class,
+    maturing_usd_mn,
+    securities,
+    maturing_usd_mn / sum(maturing_usd_mn) over (partition by record_date) as share_of_listed,
+    maturing_usd_mn / sum(maturing_usd_mn) over (partition by record_date, maturity_year) as share_of_year,
+    maturity_year = year(record_date) as is_partial_year,
+    record_date = max(record_date) over () as is_latest_record_date,
+    vintage_sha256
+from by_year

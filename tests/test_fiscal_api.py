@@ -1,0 +1,114 @@
+"""The Fiscal Data API, served by a real HTTP server on 127.0.0.1 that pages its answer
+as the publisher does (links.next as a query fragment, meta.total-count): the ingest
+follows every page, lands one document, and publishes what the parser and gate accept."""
+
+from __future__ import annotations
+
+import dataclasses
+import http.server
+import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from treasury_warehouse import sources
+from treasury_warehouse.config import Settings
+from treasury_warehouse.errors import FetchError
+from treasury_warehouse.fetch import fetch_pages, http_session
+from treasury_warehouse.pipeline import fetch_and_land, ingest
+
+DETAIL = Path(__file__).resolve().parent / "fixtures" / "mirror" / "fiscal" / "mspd_table_3_record_date_2026-09-30.json"
+
+
+class FiscalDataHandler(http.server.BaseHTTPRequestHandler):
+    """GET /v1/debt/mspd/mspd_table_3?...&page[size]=N&page[number]=K, answered from rows."""
+
+    def do_GET(self) -> None:
+        server = self.server
+        server.requests.append(self.path)
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        rows = server.rows
+        if query.get("sort") == "-record_date":  # the newest record date, one row
+            rows = sorted(rows, key=lambda r: r["record_date"], reverse=True)[:1]
+        size = int(query.get("page[size]", 100))
+        number = int(query.get("page[number]", 1))
+        pages = max(1, -(-len(rows) // size))
+        page = rows[(number - 1) * size : number * size]
+        link = "&page%5Bnumber%5D={}&page%5Bsize%5D=" + str(size)
+        body = {
+            "data": page,
+            "meta": {"count": len(page), "total-count": len(rows), "total-pages": pages},
+            "links": {"self": link.format(number), "next": link.format(number + 1) if number < pages else None},
+        }
+        html = server.html_from_page is not None and number >= server.html_from_page
+        content = b"<html><body>Down for maintenance</body></html>" if html else json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def api() -> Iterator[http.server.HTTPServer]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FiscalDataHandler)
+    httpd.rows = json.loads(DETAIL.read_text())["data"]
+    httpd.requests = []
+    httpd.html_from_page = None
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def endpoint(api: http.server.HTTPServer, size: int) -> str:
+    return (
+        f"http://127.0.0.1:{api.server_address[1]}/v1/debt/mspd/mspd_table_3?fields=record_date,security_type_desc,"
+        f"security_class1_desc,security_class2_desc,maturity_date,outstanding_amt"
+        f"&filter=record_date:eq:{{latest_record_date}}&page[size]={size}"
+    )
+
+
+def test_every_page_is_followed_and_landed_as_one_document(api) -> None:
+    fetched = fetch_pages(endpoint(api, 7), "fiscal_mspd_detail", session=http_session(backoff_s=0))
+
+    document = json.loads(fetched.content)
+    assert document["data"] == api.rows
+    assert document["meta"]["pages_fetched"] == -(-len(api.rows) // 7)
+    assert "record_date:eq:2026-09-30" in fetched.url  # the newest record date, asked first
+    first = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(api.requests[0]).query))
+    assert (first["sort"], first["page[size]"]) == ("-record_date", "1")
+    numbers = [dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r).query)).get("page[number]") for r in api.requests]
+    assert numbers[1:] == [None, *map(str, range(2, document["meta"]["pages_fetched"] + 1))]
+
+
+def test_a_later_page_that_is_not_json_fails_naming_the_page(api) -> None:
+    api.html_from_page = 2  # the API answers its second page with an error page
+
+    with pytest.raises(FetchError, match=r"rule 'json_page' failed: page 2 is not JSON"):
+        fetch_pages(endpoint(api, 7), "fiscal_mspd_detail", session=http_session(backoff_s=0))
+
+
+def test_the_ingest_fetches_the_api_and_publishes_the_snapshot(
+    api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = dataclasses.replace(sources.SOURCES["fiscal_mspd_detail"], url=endpoint(api, 10))
+    monkeypatch.setitem(sources.SOURCES, "fiscal_mspd_detail", live)
+    settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path / "data", source_mirror=None)
+
+    landed = fetch_and_land("fiscal_mspd_detail", settings)
+    published = ingest("fiscal_mspd_detail", settings)
+
+    assert Path(str(landed["path"])).name == "mspd_table_3.json"
+    frame = pd.read_parquet(str(published["published"]))
+    securities = frame[frame["row_kind"] == "security"]
+    assert set(securities["security_class"]) == {"bills", "notes", "bonds", "tips", "frn"}
+    assert frame["record_date"].nunique() == 1
