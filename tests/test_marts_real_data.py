@@ -197,6 +197,11 @@ def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
     most_aligned = rows["2025 net purchases of Treasuries, most-aligned countries"]
     assert f"{allies:+,.1f}bn best available" in most_aligned.warehouse
     assert render(list(rows.values())).count("\n") == len(rows) + 1
+    supply = rows["Marketable Treasury debt and the foreign share, Dec 2025"]
+    assert supply.warehouse == "$30.27tn outstanding; foreigners hold $9.27tn (30.6%)"
+    wall = rows["Marketable debt maturing in 2026"]
+    assert wall.warehouse == "$6.16tn (only what matures after the 2026-09-30 snapshot)"
+    assert rows["US net international investment position, end 2024"].warehouse == "-$26.54tn (fred_iipusnetia)"
 
 
 def test_marketable_debt_and_the_foreign_share(real_warehouse: Path) -> None:

@@ -23,6 +23,10 @@ def _bn(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+,.1f}bn"
 
 
+def _tn(value_usd_mn: float) -> str:
+    return f"{'-' if value_usd_mn < 0 else ''}${abs(value_usd_mn) / 1e6:,.2f}tn"
+
+
 def _bloc_year(con: duckdb.DuckDBPyConnection, bloc: str, method: str, year: int) -> float | None:
     row = con.execute(
         "select net_purchases_usd_bn from marts.fct_bloc_flows where bloc = ? and method = ?"
@@ -169,6 +173,64 @@ def _records(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     return answers
 
 
+def _has(con: duckdb.DuckDBPyConnection, mart: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?", [mart]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _supply(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
+    """Marketable debt and its foreign share, the coming maturities, the external position."""
+    rows = []
+    if _has(con, "fct_treasury_supply_monthly"):
+        found = con.execute(
+            "select period_month, marketable_usd_mn, foreign_usd_mn, foreign_share_of_marketable"
+            " from marts.fct_treasury_supply_monthly where foreign_usd_mn is not null"
+            " order by period_month desc limit 1"
+        ).fetchone()
+        if found:
+            month, marketable, foreign, share = found
+            rows.append(
+                Answer(
+                    f"Marketable Treasury debt and the foreign share, {month:%b %Y}",
+                    f"{_tn(marketable)} outstanding; foreigners hold {_tn(foreign)} ({share:.1%})",
+                    "",
+                )
+            )
+    if _has(con, "fct_treasury_maturities_yearly"):
+        found = con.execute(
+            "select any_value(record_date), sum(maturing_usd_mn), bool_and(is_partial_year)"
+            " from marts.fct_treasury_maturities_yearly where is_latest_record_date and maturity_year = ?",
+            [year + 1],
+        ).fetchone()
+        if found and found[0] is not None:
+            record_date, maturing, partial = found
+            note = f" (only what matures after the {record_date:%Y-%m-%d} snapshot)" if partial else ""
+            rows.append(
+                Answer(
+                    f"Marketable debt maturing in {year + 1}",
+                    f"{_tn(maturing)}{note}",
+                    "about $8tn" if year + 1 == 2026 else "",
+                )
+            )
+    if _has(con, "fct_niip"):
+        found = con.execute(
+            "select net_usd_mn, source_table from marts.fct_niip"
+            " where is_preferred and period_end = make_date(?, 12, 31)",
+            [year - 1],
+        ).fetchone()
+        if found:
+            rows.append(
+                Answer(
+                    f"US net international investment position, end {year - 1}",
+                    f"{_tn(found[0])} ({found[1]})",
+                    "roughly -$26tn to -$28tn",
+                )
+            )
+    return rows
+
+
 def answers(warehouse_path: Path, year: int = 2025) -> list[Answer]:
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         return [
@@ -180,6 +242,7 @@ def answers(warehouse_path: Path, year: int = 2025) -> list[Answer]:
             _europe_share(con, year),
             _sensitivity(con, year),
             *_records(con, year),
+            *_supply(con, year),
         ]
 
 
