@@ -16,7 +16,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: help install install-dev airflow-init run test lint unit e2e build rollback builds summary answers bench mutations clean
+.PHONY: help install install-dev airflow-init browser run test lint unit e2e build rollback builds summary answers report bench mutations clean
 
 help:
 	@echo "make run      set up, then run every ingest DAG and the warehouse build (Airflow, SQLite)"
@@ -24,6 +24,7 @@ help:
 	@echo "make build    rebuild and republish the warehouse from the published sources (no Airflow)"
 	@echo "make rollback publish the previous warehouse build again"
 	@echo "make builds   list the kept builds, the published one marked"
+	@echo "make report   draw the report (charts, sentences) from the published warehouse again"
 	@echo "make answers  the headline questions answered from the published marts, beside the published figures"
 	@echo "make mutations corrupt every source's fixture and real file; the verdict table (README)"
 	@echo "make bench    measure the pipeline on SOURCE_MIRROR (default ../shared/sources); table + data/bench/latest.json"
@@ -71,6 +72,9 @@ summary: install
 answers: install
 	$(PY) -m treasury_warehouse answers
 
+report: install
+	$(PY) -m treasury_warehouse report
+
 mutations: install
 	$(PY) -m treasury_warehouse.mutations --real $${SOURCE_MIRROR:-../shared/sources}
 
@@ -83,7 +87,11 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	cd dbt_project && $(BIN)/sqlfluff lint models tests macros
 
-test: lint $(CLIENTS)/.installed
+# The report's browser test drives the distribution's Chromium (no browser download).
+browser:
+	@command -v chromium > /dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null)
+
+test: lint $(CLIENTS)/.installed browser
 	DUCKDB1_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
 
 clean:

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import AssetAny, dag, task
 
-from treasury_warehouse.orchestration import DEFAULT_ARGS, WAREHOUSE_POOL, source_asset
+from treasury_warehouse.orchestration import DEFAULT_ARGS, WAREHOUSE_POOL, source_asset, warehouse_asset
 from treasury_warehouse.sources import SOURCES
 
 
@@ -52,7 +52,7 @@ def build_warehouse():
             print(f"{mart.name}: {mart.rows} rows, latest month {mart.latest_month}")
         return str(accepted)
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, outlets=[warehouse_asset()])
     def publish(build_path: str) -> str:
         from pathlib import Path
 

@@ -426,3 +426,144 @@ def test_dbt_unit_tests_pass_on_a_built_warehouse(ingested: Settings, tmp_path: 
     assert {r["status"] for r in unit_tests} == {"pass"}
     # A build carries no unit test.
     assert not any(n.unique_id.startswith("unit_test.") for n in warehouse.node_results(build_path))
+
+
+# --- the report, from the same published fixture warehouse --------------------------------
+
+REPORT_OUTPUT = Path(__file__).resolve().parent / "output"
+
+
+@pytest.fixture(scope="module")
+def report(published: Settings) -> Path:
+    from treasury_warehouse.report import build_report
+
+    return build_report(published)
+
+
+def test_the_report_is_published_with_its_build(published: Settings, report: Path) -> None:
+    build = warehouse.published_build(published)
+    assert report == warehouse.sidecar(build, "report") / "index.html"
+    assert warehouse.report_path(published).resolve() == report.resolve()
+    summary = json.loads((report.parent / "report.json").read_text())
+    drawn = [name for name, chart in summary["charts"].items() if not chart["missing"]]
+    assert len(drawn) >= 6, summary["charts"]
+    for name in drawn:
+        assert (report.parent / f"{name}.svg").read_bytes().startswith(b"<?xml")
+        assert (report.parent / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert summary["charts"][name]["title"], name  # a title that states the finding
+
+
+def test_each_chart_draws_what_its_mart_query_returns(published: Settings, report: Path) -> None:
+    from treasury_warehouse.report import charts
+
+    summary = json.loads((report.parent / "report.json").read_text())
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        for chart in charts():
+            if summary["charts"][chart.name]["missing"]:
+                continue
+            drawn = pd.read_csv(report.parent / f"{chart.name}.csv")
+            expected = con.execute(chart.query).df()
+            assert len(drawn) == len(expected) == summary["charts"][chart.name]["rows"], chart.name
+            for column in expected.select_dtypes("number").columns:
+                assert drawn[column].sum() == pytest.approx(expected[column].sum()), (chart.name, column)
+
+
+def editable_copy(published: Settings, tmp_path: Path) -> Path:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(published.warehouse_path, copy)
+    copy.chmod(0o644)
+    return copy
+
+
+def test_each_sentence_says_what_the_marts_say(published: Settings, tmp_path: Path) -> None:
+    from treasury_warehouse.report import render
+
+    copy = editable_copy(published, tmp_path)
+    with duckdb.connect(str(copy)) as con:  # the fixture has no full year of bloc flows: one is added
+        con.execute(
+            "insert into marts.fct_bloc_flows by name select 'b' || bloc as bloc_flow_id, bloc,"
+            " 'best_available' as method, 'year' as period_type, date '2024-01-01' as period_start,"
+            " amount as net_purchases_usd_bn, 3 as countries_counted, 12 as months_covered,"
+            " false as includes_series_break, 'reported' as bases"
+            " from (values ('most_aligned', 120.25), ('neutral', -4.0), ('least_aligned', -33.5)) as t(bloc, amount)"
+        )
+    summary = render(copy, tmp_path / "report")
+    kinds = {s["kind"] for s in summary["sentences"]}
+    assert {"largest_buyer", "largest_seller", "bloc_year"} <= kinds, summary["sentences"]
+    with duckdb.connect(str(copy), read_only=True) as con:
+        for sentence in summary["sentences"]:
+            text = sentence["text"]
+            if sentence["kind"] in ("largest_buyer", "largest_seller"):
+                order = "desc" if sentence["kind"] == "largest_buyer" else "asc"
+                holder, value = con.execute(
+                    "select holder_name, best_available_net_purchases_usd_bn from marts.fct_country_flows_monthly"
+                    " where strftime(period_month, '%Y-%m') = ? and best_available_net_purchases_usd_bn is not null"
+                    f" order by best_available_net_purchases_usd_bn {order}, holder_name limit 1",
+                    [sentence["month"]],
+                ).fetchone()
+                assert holder in text
+                assert f"{abs(value):,.1f}bn" in text
+            elif sentence["kind"] == "bloc_year":
+                [(value,)] = con.execute(
+                    "select net_purchases_usd_bn from marts.fct_bloc_flows where bloc = ? and method = 'best_available'"
+                    " and period_type = 'year' and year(period_start) = ?",
+                    [sentence["bloc"], sentence["year"]],
+                ).fetchall()
+                assert f"{abs(value):,.1f}bn" in text
+                assert str(sentence["year"]) in text
+            else:
+                [(holdings,)] = con.execute(
+                    "select holdings_usd_bn from marts.fct_holder_records_monthly where holder_name = ?"
+                    " and strftime(period_month, '%Y-%m') = ?",
+                    [sentence["holder"], sentence["month"]],
+                ).fetchall()
+                assert f"{holdings:,.1f}bn" in text
+
+
+def test_a_missing_mart_leaves_the_other_charts_and_says_so(published: Settings, tmp_path: Path) -> None:
+    from treasury_warehouse.report import render
+
+    copy = editable_copy(published, tmp_path)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table marts.fct_treasury_maturities_yearly")
+        con.execute("delete from marts.fct_gold_vs_treasuries")
+
+    summary = render(copy, tmp_path / "report")
+
+    assert summary["charts"]["maturity_wall"]["missing"] == "not in this build: fct_treasury_maturities_yearly"
+    assert summary["charts"]["gold"]["missing"] == "no rows in fct_gold_vs_treasuries"
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "This chart is missing: not in this build: fct_treasury_maturities_yearly." in page
+    assert (tmp_path / "report" / "holders.svg").exists()
+
+
+def test_the_report_page_opens_in_chromium(report: Path) -> None:
+    """The page as a reader opens it: the distribution's Chromium, headless, from disk."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium (make test installs the distribution's package)")
+        pytest.skip("no chromium on PATH (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    REPORT_OUTPUT.mkdir(exist_ok=True)
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=[*flags, "--disable-sync", "--no-first-run"]
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(report.as_uri())
+        page.wait_for_load_state("load")
+        images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+        headings = page.locator("h1, h2").all_inner_texts()
+        page.screenshot(path=str(REPORT_OUTPUT / "report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert len(images) >= 6
+    assert all(complete and width > 0 for complete, width in images), images
+    assert headings == ["Who finances the US Treasury", "What changed", "Charts"]
+    assert (REPORT_OUTPUT / "report.png").stat().st_size > 10_000

@@ -6,6 +6,7 @@ ingest NAME     run one source's ingest steps without Airflow
 build           dbt build, audit and publish without Airflow
 summary         the published warehouse's path and what it holds
 answers         the headline questions answered from the marts, beside the published figures
+report          draw the report (charts and sentences) from the published warehouse again
 rollback        publish the build before the current one
 builds          the kept builds, the published one marked
 """
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     ingest.add_argument("name", choices=sorted(SOURCES))
     ingest.add_argument("--force", action="store_true", help="publish a file that fails only the vintage comparison")
     ingest.add_argument("--reason", default="", help="why (required with --force); recorded beside the vintage")
-    for name in ("build", "summary", "rollback", "builds"):
+    for name in ("build", "summary", "rollback", "builds", "report"):
         commands.add_parser(name)
     answers = commands.add_parser("answers")
     answers.add_argument("--year", type=int, default=2025, help="the year the flows questions ask about")
@@ -63,7 +64,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         # Named DAGs all run; by default the build runs only if a source was published
         # (or nothing is published yet), as the Asset schedule would trigger it.
-        dag_ids = args.dag_ids or [*ingest_dag_ids(), "build_warehouse"]
+        dag_ids = args.dag_ids or [*ingest_dag_ids(), "build_warehouse", "report_warehouse"]
         code, _ = run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf, build_always=bool(args.dag_ids))
         return code
     elif args.command == "ingest":
@@ -93,6 +94,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"dbt docs (lineage, columns, tests): {warehouse.docs_path(settings)}")
         for index in sorted(settings.quality_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html")):
             print(f"Great Expectations Data Docs ({index.parents[4].name}): {index}")
+        report = warehouse.report_path(settings)
+        print(f"report (charts and sentences): {report if report.exists() else 'not made yet: make report'}")
     elif args.command == "answers":
         from treasury_warehouse.answers import answers, render
 
@@ -100,6 +103,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)
             return 1
         print(render(answers(settings.warehouse_path, args.year)))
+    elif args.command == "report":
+        from treasury_warehouse.report import build_report
+
+        print(f"report: {build_report(settings)}")
     elif args.command == "rollback":
         restored = warehouse.rollback(settings)
         print(f"published {restored.name} again: {warehouse.summary_line(settings)}")

@@ -25,6 +25,7 @@ SKIPPED = re.compile(r"not configured, skipped: (.*)")
 UNCHANGED = re.compile(r"unchanged: \S+ sha256 \S+ is already published")
 PIPELINE_ERROR = re.compile(r"\[[a-z0-9_]+\] .*rule '[^']+' failed")
 BUILD_DAG = "build_warehouse"
+REPORT_DAG = "report_warehouse"
 # What Airflow's log formatter appends to a line: "[logger.name] loc=file.py:81".
 LOG_SUFFIX = re.compile(r"\s+\[[\w.]+\]\s+loc=\S+\s*$")
 
@@ -116,7 +117,8 @@ def run_dags(
 
     build_warehouse runs when an ingest DAG published something or no warehouse is
     published yet, as the Asset schedule does; named explicitly (build_always) it runs
-    also when nothing changed, unless an ingest DAG failed. Returns 1 when any DAG failed,
+    also when nothing changed, unless an ingest DAG failed. report_warehouse runs when the
+    published warehouse has no report yet (a build was just published). Returns 1 when any DAG failed,
     after a line naming them."""
     log_dir.mkdir(parents=True, exist_ok=True)
     with _output_to(log_dir / "airflow-setup.log"):
@@ -129,6 +131,9 @@ def run_dags(
         if dag_id == BUILD_DAG and (failed_before or not build_always) and not _build_due(outcomes):
             print(f"{dag_id}: not triggered (no source Asset updated)", flush=True)
             continue
+        if dag_id == REPORT_DAG and not build_always and not _report_due():
+            print(f"{dag_id}: not triggered (the published warehouse has its report)", flush=True)
+            continue
         outcome = run_dag(bag, dag_id, log_dir, run_conf if dag_id != BUILD_DAG else None)
         outcomes.append(outcome)
         print(f"{dag_id}: {outcome.status} in {outcome.seconds:.1f}s (log: {outcome.log_path})", flush=True)
@@ -139,6 +144,16 @@ def run_dags(
         print(f"failed: {', '.join(failed)} (the others ran; see each log)", file=sys.stderr)
         return 1, outcomes
     return 0, outcomes
+
+
+def _report_due() -> bool:
+    """A warehouse is published (by this run, or before) whose report is not made yet, as
+    the warehouse Asset would trigger it."""
+    from treasury_warehouse import warehouse
+    from treasury_warehouse.config import Settings
+
+    current = warehouse.published_build(Settings.from_env())
+    return current is not None and not warehouse.sidecar(current, "report").is_dir()
 
 
 def _build_due(outcomes: list[Outcome]) -> bool:

@@ -51,3 +51,11 @@ FETCH_TIMEOUT = timedelta(minutes=6)
 def source_asset(source: Source) -> Asset:
     """The Asset an ingest DAG updates when it publishes a new table for source."""
     return Asset(name=source.name, uri=source.asset_uri, group="published_sources")
+
+
+WAREHOUSE_ASSET_URI = "warehouse://published/warehouse"
+
+
+def warehouse_asset() -> Asset:
+    """The Asset the build DAG updates when it publishes a warehouse; the report DAG runs on it."""
+    return Asset(name="published_warehouse", uri=WAREHOUSE_ASSET_URI, group="warehouse")

@@ -156,7 +156,7 @@ def _lock(settings: Settings, name: str, what: str) -> Iterator[None]:
 
 def sidecar(build_path: Path, kind: str) -> Path:
     """A file that belongs to one build: its dbt docs page, dbt run results or Parquet exports."""
-    name = {"docs": "docs.html", "run_results": "run_results.json", "exports": "exports"}[kind]
+    name = {"docs": "docs.html", "run_results": "run_results.json", "exports": "exports", "report": "report"}[kind]
     return build_path.parent / name
 
 
@@ -407,12 +407,28 @@ def _publish_docs(settings: Settings, build_path: Path) -> None:
     os.replace(partial, target)
 
 
+def report_path(settings: Settings) -> Path:
+    """The published build's report page (data/report links to the build's report folder)."""
+    return settings.data_dir / "report" / "index.html"
+
+
+def link_report(settings: Settings, build_path: Path) -> None:
+    """Publish a build's report: data/report points at its folder, in one rename."""
+    _link_into_place(sidecar(build_path, "report"), settings.data_dir / "report")
+
+
 def _switch_to(settings: Settings, build_path: Path) -> None:
-    """Publish one build: the warehouse, its Parquet exports (one set) and its docs page."""
+    """Publish one build: the warehouse, its Parquet exports (one set), its docs page and,
+    once made, its report (a rollback brings back the restored build's report)."""
     _link_into_place(build_path, settings.warehouse_path)
     if sidecar(build_path, "exports").is_dir():
         _link_into_place(sidecar(build_path, "exports"), settings.exports_dir)
     _publish_docs(settings, build_path)
+    report_link = settings.data_dir / "report"
+    if sidecar(build_path, "report").is_dir():
+        link_report(settings, build_path)
+    elif report_link.is_symlink():
+        report_link.unlink()  # the report of another build would describe other data
 
 
 def publish(settings: Settings, build_path: Path) -> Path:

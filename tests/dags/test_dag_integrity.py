@@ -12,7 +12,7 @@ from airflow.dag_processing.dagbag import DagBag
 from treasury_warehouse.sources import SOURCES
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-HEAVY_MODULES = ("pandas", "great_expectations", "duckdb", "dbt", "pyarrow")
+HEAVY_MODULES = ("pandas", "great_expectations", "duckdb", "dbt", "pyarrow", "matplotlib")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def test_no_import_errors(dagbag: DagBag) -> None:
 
 
 def test_one_ingest_dag_per_registered_source_and_the_build(dagbag: DagBag) -> None:
-    assert set(dagbag.dag_ids) == {f"ingest_{name}" for name in SOURCES} | {"build_warehouse"}
+    assert set(dagbag.dag_ids) == {f"ingest_{name}" for name in SOURCES} | {"build_warehouse", "report_warehouse"}
 
 
 def test_every_dag_has_tags_owner_retries_and_no_catchup(dagbag: DagBag) -> None:
@@ -59,6 +59,15 @@ def test_publish_emits_the_source_asset_and_the_build_listens_to_all(dagbag: Dag
     condition = dagbag.dags["build_warehouse"].timetable.asset_condition
     assert type(condition).__name__ == "AssetAny"  # any one source updating triggers a build
     assert {asset.uri for asset in condition.objects} == uris
+
+
+def test_the_report_runs_on_the_warehouse_the_build_publishes(dagbag: DagBag) -> None:
+    from treasury_warehouse.orchestration import WAREHOUSE_ASSET_URI
+
+    outlets = dagbag.dags["build_warehouse"].get_task("publish").outlets
+    assert [asset.uri for asset in outlets] == [WAREHOUSE_ASSET_URI]
+    condition = dagbag.dags["report_warehouse"].timetable.asset_condition
+    assert [asset.uri for asset in condition.objects] == [WAREHOUSE_ASSET_URI]
 
 
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time() -> None:

@@ -1,0 +1,48 @@
+"""Airflow DAG that writes the nightly report whenever a warehouse is published.
+
+It is scheduled on the Asset the build DAG's publish task updates. The report is drawn
+from the published warehouse into that build's folder and then published beside it
+(``data/report``), so it always describes the warehouse BI tools read. A failure here
+never touches the published warehouse: the task fails and alerts, and the last report
+stays where it was.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+
+from treasury_warehouse.orchestration import DEFAULT_ARGS, warehouse_asset
+
+
+@dag(
+    dag_id="report_warehouse",
+    description="Charts and sentences from the published marts: one HTML page, SVG and PNG",
+    schedule=[warehouse_asset()],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={**DEFAULT_ARGS, "retries": 0},
+    tags=["warehouse", "report"],
+)
+def report_warehouse():
+    @task
+    def render() -> str:
+        import json
+
+        from treasury_warehouse.config import Settings
+        from treasury_warehouse.report import build_report
+
+        page = build_report(Settings.from_env())
+        summary = json.loads((page.parent / "report.json").read_text())
+        for name, chart in summary["charts"].items():
+            print(f"{name}: MISSING: {chart['missing']}" if chart["missing"] else f"{name}: {chart['title']}")
+        for sentence in summary["sentences"]:
+            print(f"- {sentence['text']}")
+        print(f"report: {page}")
+        return str(page)
+
+    render()
+
+
+report_warehouse()
