@@ -291,9 +291,14 @@ def test_nothing_published_is_refused(settings: Settings) -> None:
 
 
 def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
+    from treasury_warehouse.report import build_report
+
     first = build_and_publish(ingested)
     second = build_and_publish(ingested)
+    build_report(ingested)  # the second build's report
     third = build_and_publish(ingested)
+    assert not warehouse.report_path(ingested).exists()  # no report of the third yet: none is shown
+    build_report(ingested)
 
     assert warehouse.builds(ingested) == [second, third]  # keep_builds=2
     assert not first.parent.exists()  # the pruned build's folder: file, docs, results, Parquet
@@ -302,6 +307,11 @@ def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
     # The Parquet exports and the docs page go back with the warehouse.
     assert json.loads((ingested.exports_dir / "build.json").read_text())["build"] == warehouse.build_id(second)
     assert warehouse.build_id(second) in warehouse.docs_path(ingested).read_text()
+    # So does the report: the one drawn from the second build.
+    assert warehouse.report_path(ingested).resolve() == warehouse.sidecar(second, "report").resolve() / "index.html"
+    assert json.loads((warehouse.report_path(ingested).parent / "report.json").read_text())["build"] == (
+        warehouse.build_id(second)
+    )
     with pytest.raises(warehouse.BuildFailed, match="no earlier build"):
         warehouse.rollback(ingested)
 
