@@ -93,6 +93,13 @@ def _figure(width: float = 9.0, height: float = 4.8):
     return figure, axes
 
 
+def _whole_years(axes) -> None:
+    """Year axes tick on whole years (not 2021.2), however few years there are."""
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _niip(data: pd.DataFrame):
     figure, axes = _figure()
     years = data["period_end"].dt.year
@@ -101,6 +108,7 @@ def _niip(data: pd.DataFrame):
     axes.fill_between(years, data["assets_usd_tn"], data["liabilities_usd_tn"], color=COLOURS[1], alpha=0.12)
     axes.set_ylabel("US$ trillion, end of year")
     axes.legend(frameon=False, loc="upper left")
+    _whole_years(axes)
     last = data.iloc[-1]
     gap = last["liabilities_usd_tn"] - last["assets_usd_tn"]
     return figure, f"Foreigners own ${gap:,.1f}tn more of the US than the US owns abroad ({last['period_end']:%Y})"
@@ -178,6 +186,7 @@ def _gold(data: pd.DataFrame):
     axes.plot(data["year"], gold, color=COLOURS[3], label="official gold (implied by reserves)")
     axes.set_ylabel("US$ billion, end of year")
     axes.legend(frameon=False, loc="upper left")
+    _whole_years(axes)
     both = data.dropna(subset=["foreign_official_treasuries_usd_bn", "implied_official_gold_usd_bn"])
     if both.empty:
         return figure, "Central-bank gold and foreign official Treasuries"
@@ -195,6 +204,7 @@ def _bloc_flows(data: pd.DataFrame):
     axes.axhline(0, color="#444444", linewidth=0.8)
     axes.set_ylabel("US$ billion, net purchases (best available)")
     axes.legend(frameon=False, fontsize=8)
+    _whole_years(axes)
     last = wide.index.max()
     return figure, (
         f"In {last} the most aligned bought {_bn(wide.loc[last, 'most_aligned'])}, "
