@@ -114,25 +114,6 @@ Q = "treasury_warehouse.suites"
 NIGHTLY = "30 3 * * *"
 WEEKLY = "30 4 * * 1"
 
-
-def _fred(series_id: str, title: str, revision: float, why: str) -> Source:
-    """A FRED series as a source: its own file, DAG and vintages, staged with the others."""
-    return Source(
-        name=f"fred_{series_id.lower()}",
-        title=f"FRED {series_id}, {title}",
-        publisher="niip",
-        file_name=f"{series_id}.csv",
-        url=f"{FRED_CSV}{series_id}",
-        schedule=NIGHTLY,
-        parser=f"{P}.fred:parse",
-        suite=f"{Q}.fred:checks",
-        dbt_source="fred.series",
-        staging_model="stg_fred__series",
-        period_column="observation_date",
-        compare=Comparison(("series_id",), "observation_date", ("value",), relative=revision, why=why),
-    )
-
-
 SOURCES: dict[str, Source] = {
     source.name: source
     for source in [
@@ -245,31 +226,85 @@ SOURCES: dict[str, Source] = {
                 why="as the BEA table",
             ),
         ),
-        # FRED: one source per series, the same shape each (the series' unit and bounds are
-        # declared in parsers/fred.py).
-        _fred(
-            "IIPUSNETIQ",
-            "US net international investment position",
-            revision=0.05,
-            why="BEA's quarterly revisions; the June annual update needs force",
+        Source(
+            name="fred_iipusnetiq",
+            title="FRED IIPUSNETIQ, US net international investment position",
+            publisher="niip",
+            file_name="IIPUSNETIQ.csv",
+            url=f"{FRED_CSV}IIPUSNETIQ",
+            schedule=NIGHTLY,
+            parser=f"{P}.fred:parse",
+            suite=f"{Q}.fred:checks",
+            dbt_source="fred.series",
+            staging_model="stg_fred__series",
+            period_column="observation_date",
+            compare=Comparison(
+                ("series_id",),
+                "observation_date",
+                ("value",),
+                relative=0.05,
+                why="BEA's quarterly revisions; the June annual update needs force",
+            ),
         ),
-        _fred(
-            "FDHBFIN",
-            "federal debt held by foreign and international investors",
-            revision=0.01,
-            why="TIC revisions move a quarter by $0.4-2.1bn of ~$6,000bn",
+        Source(
+            name="fred_fdhbfin",
+            title="FRED FDHBFIN, federal debt held by foreign and international investors",
+            publisher="niip",
+            file_name="FDHBFIN.csv",
+            url=f"{FRED_CSV}FDHBFIN",
+            schedule=NIGHTLY,
+            parser=f"{P}.fred:parse",
+            suite=f"{Q}.fred:checks",
+            dbt_source="fred.series",
+            staging_model="stg_fred__series",
+            period_column="observation_date",
+            compare=Comparison(
+                ("series_id",),
+                "observation_date",
+                ("value",),
+                relative=0.01,
+                why="TIC revisions move a quarter by $0.4-2.1bn of ~$6,000bn",
+            ),
         ),
-        _fred(
-            "IIPUSNETIA",
-            "US net international investment position (annual)",
-            revision=0.05,
-            why="BEA's annual update revises recent years; a benchmark needs force",
+        Source(
+            name="fred_iipusnetia",
+            title="FRED IIPUSNETIA, US net international investment position (annual)",
+            publisher="niip",
+            file_name="IIPUSNETIA.csv",
+            url=f"{FRED_CSV}IIPUSNETIA",
+            schedule=NIGHTLY,
+            parser=f"{P}.fred:parse",
+            suite=f"{Q}.fred:checks",
+            dbt_source="fred.series",
+            staging_model="stg_fred__series",
+            period_column="observation_date",
+            compare=Comparison(
+                ("series_id",),
+                "observation_date",
+                ("value",),
+                relative=0.05,
+                why="BEA's annual update revises recent years; a benchmark needs force",
+            ),
         ),
-        _fred(
-            "ROWTSEA027N",
-            "rest of the world: Treasury securities held (Z.1, annual)",
-            revision=0.05,
-            why="the Financial Accounts revise recent years each quarter",
+        Source(
+            name="fred_rowtsea027n",
+            title="FRED ROWTSEA027N, rest of the world: Treasury securities held (Z.1, annual)",
+            publisher="niip",
+            file_name="ROWTSEA027N.csv",
+            url=f"{FRED_CSV}ROWTSEA027N",
+            schedule=NIGHTLY,
+            parser=f"{P}.fred:parse",
+            suite=f"{Q}.fred:checks",
+            dbt_source="fred.series",
+            staging_model="stg_fred__series",
+            period_column="observation_date",
+            compare=Comparison(
+                ("series_id",),
+                "observation_date",
+                ("value",),
+                relative=0.05,
+                why="the Financial Accounts revise recent years each quarter",
+            ),
         ),
         Source(
             name="fiscal_mspd_summary",
