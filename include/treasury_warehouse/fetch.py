@@ -34,7 +34,8 @@ class Fetched:
     content: bytes
     status: int | None
     headers: dict[str, str] = field(default_factory=dict)
-    fetched_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # Microseconds: two vintages of one source landed within a second must still be ordered.
+    fetched_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds"))
 
 
 def source_url(publisher_url: str, publisher_dir: str, file_name: str, mirror: str | None) -> str:
