@@ -49,6 +49,11 @@ class Settings:
         return self.data_dir / "quarantine"
 
     @property
+    def alerts_dir(self) -> Path:
+        """Failures already reported (notify.send sends each once)."""
+        return self.data_dir / "alerts"
+
+    @property
     def builds_dir(self) -> Path:
         return self.data_dir / "builds"
 
@@ -59,7 +64,9 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("DATA_DIR", PROJECT_ROOT / "data")).resolve()
-        warehouse = Path(os.environ.get("WAREHOUSE_PATH", data_dir / "warehouse.duckdb")).resolve()
+        # Absolute, but not resolved: the published path is a symlink to a build, and
+        # resolving it would make a publication replace that build's file.
+        warehouse = Path(os.path.abspath(os.environ.get("WAREHOUSE_PATH", data_dir / "warehouse.duckdb")))
         keep_builds = int(os.environ.get("KEEP_BUILDS", "5"))
         if keep_builds < 1:
             raise ValueError(f"KEEP_BUILDS must be at least 1 (the published build), not {keep_builds}")
