@@ -5,36 +5,77 @@ swapped in for the published file, so BI readers never see half a build and neve
 block it. dbt runs as one `dbt build` (see the README on why not one task per model);
 the task log lists every model, seed and test with its status and time, and the run's
 dbt docs page is published with the build. Writers share a one-slot pool.
+
+It also runs every night after the ingests (Airflow's asset-or-time schedule), so a
+source event that no run picked up is built that night. Its first task decides whether
+a build is due: not while a first warehouse would lack a mart (the run ends, saying
+which sources it waits for, with no failure and no alert), not when the published
+warehouse was built from every published vintage. ``force`` builds whatever is there.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import AssetAny, dag, task
+from airflow.sdk import AssetAny, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
-from treasury_warehouse.orchestration import DEFAULT_ARGS, WAREHOUSE_POOL, source_asset, warehouse_asset
+from treasury_warehouse.orchestration import (
+    DEFAULT_ARGS,
+    NIGHTLY_BUILD,
+    WAREHOUSE_POOL,
+    FailureNotifier,
+    source_asset,
+    warehouse_asset,
+)
 from treasury_warehouse.sources import SOURCES
 
 
 @dag(
     dag_id="build_warehouse",
     description="dbt build into a new file, audit, publish atomically",
-    schedule=AssetAny(*(source_asset(s) for s in SOURCES.values())),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(NIGHTLY_BUILD, timezone="UTC", run_immediately=False),
+        assets=AssetAny(*(source_asset(s) for s in SOURCES.values())),
+    ),
     catchup=False,
+    # A build waiting on a missing pool (or anything else) ends failed, with an alert.
+    dagrun_timeout=timedelta(hours=3),
+    on_failure_callback=FailureNotifier(),
     max_active_runs=1,
     default_args={**DEFAULT_ARGS, "retries": 1, "execution_timeout": timedelta(minutes=60)},
     tags=["warehouse", "dbt"],
+    params={
+        "force": Param(
+            False,
+            type="boolean",
+            description="Build and publish whatever is published, even a warehouse with fewer marts than "
+            "the published one, or a first one while sources are still missing",
+        ),
+    },
 )
 def build_warehouse():
-    @task(retries=0, pool=WAREHOUSE_POOL)
-    def dbt_build() -> str:
+    @task.short_circuit(retries=0)
+    def due(**context) -> bool:
+        """End the run here, successfully, when there is nothing to build or a first
+        warehouse would lack a mart; the log says which sources it waits for."""
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.warehouse import build, node_results
+        from treasury_warehouse.warehouse import plan
 
-        build_path = build(Settings.from_env())
+        verdict = plan(Settings.from_env(), force=bool(context["params"]["force"]))
+        print(("build: " if verdict.due else "no build: ") + verdict.reason)
+        return verdict.due
+
+    @task(retries=0, pool=WAREHOUSE_POOL)
+    def dbt_build(**context) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from treasury_warehouse.config import Settings
+        from treasury_warehouse.warehouse import NotReady, build, node_results
+
+        try:
+            build_path = build(Settings.from_env(), partial=bool(context["params"]["force"]))
+        except NotReady as exc:  # a source was unpublished (quarantined) since `due`
+            raise AirflowSkipException(f"no build: {exc}") from exc
         nodes = node_results(build_path)
         print(f"dbt build: {len(nodes)} nodes; slowest:")
         for node in nodes[:5]:
@@ -84,7 +125,9 @@ def build_warehouse():
             raise AirflowFailException("\n".join(h.message for h in held))
         print("no vintage was held back")
 
-    quarantined_vintages(publish(audit(dbt_build())))
+    built = dbt_build()
+    due() >> built
+    quarantined_vintages(publish(audit(built)))
 
 
 build_warehouse()

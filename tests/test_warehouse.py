@@ -290,6 +290,71 @@ def test_nothing_published_is_refused(settings: Settings) -> None:
     assert warehouse.builds(settings) == []
 
 
+def test_a_first_warehouse_waits_for_every_marts_sources(settings: Settings, published_fixtures: Path) -> None:
+    shutil.copytree(published_fixtures, settings.published_dir, ignore=shutil.ignore_patterns("fiscal_mspd_detail"))
+
+    verdict = warehouse.plan(settings)
+
+    assert not verdict.due
+    assert verdict.waiting == {
+        "fiscal_mspd_detail": ["fct_treasury_maturities_monthly", "fct_treasury_maturities_yearly"]
+    }
+    assert "waits for every mart's sources: fiscal_mspd_detail (for fct_treasury_maturities_monthly" in verdict.reason
+    with pytest.raises(warehouse.NotReady, match="fiscal_mspd_detail"):
+        warehouse.build(settings)
+    assert warehouse.builds(settings) == []
+    assert warehouse.plan(settings, force=True).due
+
+
+@pytest.fixture
+def published_copy(published: Settings, tmp_path: Path) -> Settings:
+    """The shared published deployment, copied (its symlinks relative), for a test that changes it."""
+    shutil.copytree(published.data_dir, tmp_path / "data", symlinks=True)
+    return dataclasses.replace(
+        published, data_dir=tmp_path / "data", warehouse_path=tmp_path / "data" / "warehouse.duckdb"
+    )
+
+
+def test_settings_keep_the_published_path_a_symlink(published_copy: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_DIR", str(published_copy.data_dir))
+    monkeypatch.delenv("WAREHOUSE_PATH", raising=False)
+    settings = Settings.from_env()
+    assert settings.warehouse_path == published_copy.data_dir / "warehouse.duckdb"
+    assert settings.warehouse_path.is_symlink()  # a publication swaps the link, never a build's file
+    assert warehouse.published_build(settings) == warehouse.published_build(published_copy)
+
+
+def test_a_build_is_due_only_when_something_published_is_not_built(published_copy: Settings) -> None:
+    settings = published_copy
+    current = warehouse.published_build(settings)
+    assert not warehouse.plan(settings).due
+    assert (
+        warehouse.plan(settings).reason
+        == f"up to date: {warehouse.build_id(current)} was built from every published vintage"
+    )
+
+    [vintage] = (settings.published_dir / "tic_mfh").glob("*.parquet")
+    os.utime(vintage)  # re-published in place (a forced run keeps the name)
+    verdict = warehouse.plan(settings)
+    assert verdict.due
+    assert verdict.changed == [f"tic_mfh/{vintage.name}"]
+    assert verdict.reason.startswith(f"1 published vintage(s) since {warehouse.build_id(current)}: tic_mfh/")
+
+
+def test_a_warehouse_with_fewer_marts_than_the_published_one_is_refused(published_copy: Settings) -> None:
+    settings = published_copy
+    current = warehouse.published_build(settings)
+    shutil.rmtree(settings.published_dir / "fiscal_mspd_detail")  # as if its only vintage were gone
+
+    with pytest.raises(
+        warehouse.BuildFailed, match="rule 'marts_kept' failed: it lacks fct_treasury_maturities_monthly"
+    ):
+        warehouse.build(settings)
+
+    assert warehouse.builds(settings) == [current]
+    assert not list(settings.builds_dir.glob("candidate-*"))
+
+
 def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
     from treasury_warehouse.report import build_report
 

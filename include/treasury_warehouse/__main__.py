@@ -3,7 +3,7 @@
 dags            ingest DAG ids, one a line
 airflow-run     run DAGs in order under Airflow (`airflow dags test`), as `make run` does
 ingest NAME     run one source's ingest steps without Airflow
-build           dbt build, audit and publish without Airflow
+build           dbt build, audit and publish without Airflow (--force: even with fewer marts)
 summary         the published warehouse's path and what it holds
 answers         the headline questions answered from the marts, beside the published figures
 report          draw the report (charts and sentences) from the published warehouse again
@@ -40,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     ingest.add_argument("name", choices=sorted(SOURCES))
     ingest.add_argument("--force", action="store_true", help="publish a file that fails only the vintage comparison")
     ingest.add_argument("--reason", default="", help="why (required with --force); recorded beside the vintage")
-    for name in ("build", "summary", "rollback", "builds", "report"):
+    build = commands.add_parser("build")
+    build.add_argument(
+        "--force", action="store_true", help="publish whatever is built, even fewer marts than the published build"
+    )
+    for name in ("summary", "rollback", "builds", "report"):
         commands.add_parser(name)
     answers = commands.add_parser("answers")
     answers.add_argument("--year", type=int, default=2025, help="the year the flows questions ask about")
@@ -62,10 +66,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "airflow-run":
         from treasury_warehouse.airflow_cli import run_dags
 
-        # Named DAGs all run; by default the build runs only if a source was published
-        # (or nothing is published yet), as the Asset schedule would trigger it.
+        # The build DAG decides for itself whether a build is due; the report runs after a
+        # publication, as the warehouse Asset would trigger it, or when named.
         dag_ids = args.dag_ids or [*ingest_dag_ids(), "build_warehouse", "report_warehouse"]
-        code, _ = run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf, build_always=bool(args.dag_ids))
+        code, _ = run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf, named=bool(args.dag_ids))
         return code
     elif args.command == "ingest":
         from treasury_warehouse.pipeline import ingest
@@ -77,7 +81,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "build":
         from treasury_warehouse.quarantine import held_back
 
-        accepted = warehouse.accept(warehouse.build(settings))
+        try:
+            built = warehouse.build(settings, partial=args.force)
+        except warehouse.NotReady as exc:
+            print(f"no build: {exc} (or build what there is: build --force)", file=sys.stderr)
+            return 3
+        accepted = warehouse.accept(built)
         warehouse.publish(settings, accepted)
         print(warehouse.summary_line(settings))
         for held in held_back(accepted):

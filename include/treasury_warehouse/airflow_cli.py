@@ -23,6 +23,7 @@ TAIL_LINES = 15
 # continued on indented lines.
 SKIPPED = re.compile(r"not configured, skipped: (.*)")
 UNCHANGED = re.compile(r"unchanged: \S+ sha256 \S+ is already published")
+NO_BUILD = re.compile(r"no build: (.*)")
 PIPELINE_ERROR = re.compile(r"\[[a-z0-9_]+\] .*rule '[^']+' failed")
 BUILD_DAG = "build_warehouse"
 REPORT_DAG = "report_warehouse"
@@ -107,19 +108,21 @@ def run_dag(bag, dag_id: str, log_dir: Path, conf: dict | None = None) -> Outcom
         status = f"skipped ({skipped.group(1)})"
     elif UNCHANGED.search(log_text):
         status = "unchanged (already published; nothing to do)"
+    elif no_build := NO_BUILD.search(log_text):
+        status = f"no build ({LOG_SUFFIX.sub('', no_build.group(1))})"
     return Outcome(dag_id, status, elapsed, log_path)
 
 
 def run_dags(
-    dag_ids: list[str], log_dir: Path, conf: str | None = None, build_always: bool = True
+    dag_ids: list[str], log_dir: Path, conf: str | None = None, named: bool = False
 ) -> tuple[int, list[Outcome]]:
     """Run each DAG in turn and show why any failed; a failed source does not stop the others.
 
-    build_warehouse runs when an ingest DAG published something or no warehouse is
-    published yet, as the Asset schedule does; named explicitly (build_always) it runs
-    also when nothing changed, unless an ingest DAG failed. report_warehouse runs when the
-    published warehouse has no report yet (a build was just published). Returns 1 when any DAG failed,
-    after a line naming them."""
+    build_warehouse always runs, as its nightly schedule does: its first task decides
+    whether a build is due (something published is not built yet, and a first warehouse
+    would have every mart). report_warehouse runs when the published warehouse has no
+    report yet (a build was just published), or when the DAGs were ``named``. Returns 1 when any DAG
+    failed, after a line naming them."""
     log_dir.mkdir(parents=True, exist_ok=True)
     with _output_to(log_dir / "airflow-setup.log"):
         ensure_pool()
@@ -127,11 +130,7 @@ def run_dags(
     run_conf = json.loads(conf) if conf else None
     outcomes: list[Outcome] = []
     for dag_id in dag_ids:
-        failed_before = any(o.failed for o in outcomes)
-        if dag_id == BUILD_DAG and (failed_before or not build_always) and not _build_due(outcomes):
-            print(f"{dag_id}: not triggered (no source Asset updated)", flush=True)
-            continue
-        if dag_id == REPORT_DAG and not build_always and not _report_due():
+        if dag_id == REPORT_DAG and not named and not _report_due():
             print(f"{dag_id}: not triggered (the published warehouse has its report)", flush=True)
             continue
         outcome = run_dag(bag, dag_id, log_dir, run_conf if dag_id != BUILD_DAG else None)
@@ -154,16 +153,6 @@ def _report_due() -> bool:
 
     current = warehouse.published_build(Settings.from_env())
     return current is not None and not warehouse.sidecar(current, "report").is_dir()
-
-
-def _build_due(outcomes: list[Outcome]) -> bool:
-    """A source was published by this run, or none is built yet while some source is published."""
-    from treasury_warehouse.config import Settings
-
-    settings = Settings.from_env()
-    if any(o.published for o in outcomes):
-        return True
-    return not settings.warehouse_path.exists() and any(settings.published_dir.glob("*/*.parquet"))
 
 
 def failure_reason(log: str) -> str:

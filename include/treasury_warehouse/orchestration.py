@@ -17,15 +17,19 @@ OWNER = "data-platform"
 # `python -m treasury_warehouse airflow-run` and the compose file's airflow-init.
 WAREHOUSE_POOL = "warehouse_writer"
 WAREHOUSE_POOL_DESCRIPTION = "serialises writers of the DuckDB warehouse"
+# The build DAG's nightly run, after the nightly (03:30) and weekly (04:30) ingests: it
+# builds whatever was published and not yet built, whether or not an Asset event came.
+NIGHTLY_BUILD = "0 6 * * *"
 
 
 class FailureNotifier(BaseNotifier):
     """Task-failure callback: log, plus webhook or e-mail when configured (see notify.py)."""
 
     def notify(self, context) -> None:
+        from treasury_warehouse.config import Settings
         from treasury_warehouse.notify import failure_from_context, send
 
-        send(failure_from_context(context))
+        send(failure_from_context(context), ledger=Settings.from_env().alerts_dir)
 
 
 DEFAULT_ARGS = {

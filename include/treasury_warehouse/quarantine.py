@@ -59,7 +59,7 @@ def inputs_of(build_path: Path) -> list[str] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _upstream_sources(manifest: dict, node: str) -> set[str]:
+def upstream_sources(manifest: dict, node: str) -> set[str]:
     """dbt source names ("fred.series") a node reads, through every model above it."""
     parents = manifest.get("parent_map", {})
     seen, stack, found = set(), [node], set()
@@ -92,7 +92,7 @@ def suspects(settings: Settings, published_inputs: list[str], target_dir: Path, 
         source = SOURCES.get(name)
         if source is None:
             continue
-        downstream = [node for node in failing if source.dbt_source in _upstream_sources(manifest, node)]
+        downstream = [node for node in failing if source.dbt_source in upstream_sources(manifest, node)]
         if downstream:
             held.append(Held(name, file, downstream, failed_build))
     return held

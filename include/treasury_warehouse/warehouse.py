@@ -54,6 +54,29 @@ class BuildFailed(PipelineError):
     """dbt or the audit rejected a build; the published warehouse is unchanged."""
 
 
+class NotReady(Exception):
+    """Nothing is built yet because a mart still lacks a source: not a failure, a wait."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        super().__init__(plan.reason)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Whether a build is due, and why (``reason`` is the line a log or the CLI prints).
+
+    ``waiting`` maps each registered source with nothing published to the marts that
+    need it; ``changed`` lists the published vintages the published warehouse was not
+    built from (every one when nothing is published)."""
+
+    due: bool
+    reason: str
+    waiting: dict[str, list[str]]
+    changed: list[str]
+    published_marts: list[str] | None
+
+
 @dataclass(frozen=True)
 class MartSummary:
     name: str
@@ -74,11 +97,19 @@ def build_id(build_path: Path) -> str:
 
 
 def _remove_stale_candidates(settings: Settings) -> None:
-    """A killed build leaves its candidate folder (file, write-ahead log, docs): remove it."""
+    """A killed build leaves its candidate folder (file, write-ahead log, docs): remove it
+    once it is older than any build could run."""
     now = datetime.now(UTC).timestamp()
     for folder in settings.builds_dir.glob(f"{CANDIDATE_PREFIX}*"):
         if folder.is_dir() and now - folder.stat().st_mtime > STALE_CANDIDATE_S:
             _discard(folder / BUILD_FILE)
+    # A write-ahead log whose database is gone (a killed process, a file removed by hand)
+    # is never replayed by anyone: remove it.
+    for wal in [*settings.builds_dir.glob("*/*.wal"), *settings.data_dir.glob("*.wal")]:
+        database = wal.with_suffix("")
+        if not database.exists() and now - wal.stat().st_mtime > STALE_CANDIDATE_S:
+            log.warning("removing the write-ahead log of a database that no longer exists: %s", wal)
+            wal.unlink(missing_ok=True)
 
 
 def dbt_executable() -> str:
@@ -181,21 +212,161 @@ def node_results(build_path: Path) -> list[NodeResult]:
     return sorted(nodes, key=lambda n: n.seconds, reverse=True)
 
 
-def build(settings: Settings) -> Path:
+def _project_fingerprint(project_dir: Path) -> tuple[str, float]:
+    files = [p for p in project_dir.rglob("*") if p.suffix in {".sql", ".yml", ".yaml", ".csv"}]
+    files = [p for p in files if not p.is_relative_to(project_dir / "target")]
+    return str(project_dir), max((p.stat().st_mtime for p in files), default=0.0)
+
+
+_NEEDS_CACHE: dict[tuple[str, float], dict[str, list[str]]] = {}
+
+
+def mart_needs(settings: Settings) -> dict[str, list[str]]:
+    """Each mart of the dbt project and the registered sources it is built from.
+
+    Read from the manifest of ``dbt parse`` (cached per state of the project). Keyed
+    sources (an API that needs a key) are optional: no mart waits for them."""
+    from treasury_warehouse import quarantine
+    from treasury_warehouse.sources import SOURCES
+
+    key = _project_fingerprint(settings.dbt_project_dir)
+    if key not in _NEEDS_CACHE:
+        target = settings.data_dir / "dbt" / "plan"
+        run_dbt(settings, target / BUILD_FILE, "parse", "--target-path", str(target))
+        manifest = json.loads((target / "manifest.json").read_text())
+        registered: dict[str, list[str]] = {}
+        for source in SOURCES.values():
+            if not source.api_key_env:
+                registered.setdefault(source.dbt_source, []).append(source.name)
+        _NEEDS_CACHE[key] = {
+            node["name"]: sorted(
+                name
+                for dbt_source in quarantine.upstream_sources(manifest, unique_id)
+                for name in registered.get(dbt_source, [])
+            )
+            for unique_id, node in manifest["nodes"].items()
+            if node["resource_type"] == "model" and node["schema"] == MARTS_SCHEMA
+        }
+    return _NEEDS_CACHE[key]
+
+
+def marts_in(build_path: Path) -> list[str]:
+    """The tables in the marts schema of a build."""
+    import duckdb
+
+    with duckdb.connect(str(build_path), read_only=True) as con:
+        rows = con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by table_name",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _published_sources(settings: Settings) -> set[str]:
+    from treasury_warehouse.sources import SOURCES
+
+    return {name for name in SOURCES if any((settings.published_dir / name).glob("*.parquet"))}
+
+
+def _waiting(settings: Settings) -> dict[str, list[str]]:
+    published = _published_sources(settings)
+    waiting: dict[str, list[str]] = {}
+    for mart, sources in mart_needs(settings).items():
+        for source in sources:
+            if source not in published:
+                waiting.setdefault(source, []).append(mart)
+    return {source: sorted(marts) for source, marts in sorted(waiting.items())}
+
+
+def _waiting_line(waiting: dict[str, list[str]]) -> str:
+    return "; ".join(f"{source} (for {', '.join(marts)})" for source, marts in waiting.items())
+
+
+def changed_since(settings: Settings, build_path: Path | None) -> list[str]:
+    """Published vintages a build was not made from: new files, and files rewritten after
+    it (a forced re-publication keeps the file's name)."""
+    from treasury_warehouse import quarantine
+
+    files = quarantine.published_files(settings)
+    built_from = quarantine.inputs_of(build_path) if build_path is not None else None
+    if built_from is None:
+        return files
+    made = (build_path.parent / quarantine.INPUTS_FILE).stat().st_mtime
+    return [f for f in files if f not in built_from or (settings.published_dir / f).stat().st_mtime > made]
+
+
+def plan(settings: Settings, force: bool = False) -> Plan:
+    """Is a build due? Not while a first warehouse would lack a mart (it waits for the
+    sources, which is no failure), nor when the published warehouse was built from
+    every published vintage; yes when anything published is newer, or when forced."""
+    current = published_build(settings)
+    changed = changed_since(settings, current)
+    published_marts = marts_in(current) if current is not None else None
+    waiting = _waiting(settings) if changed or force else {}
+
+    def verdict(due: bool, reason: str) -> Plan:
+        return Plan(due, reason, waiting, changed, published_marts)
+
+    if force:
+        return verdict(True, "forced: build whatever is published, however many marts it gives")
+    if not changed:
+        if current is None:
+            return verdict(False, f"nothing published yet: waiting for sources: {_waiting_line(_waiting(settings))}")
+        return verdict(False, f"up to date: {build_id(current)} was built from every published vintage")
+    if current is None and waiting:
+        return verdict(False, f"the first warehouse waits for every mart's sources: {_waiting_line(waiting)}")
+    since = f"since {build_id(current)}" if current is not None else "and no warehouse yet"
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    return verdict(True, f"{len(changed)} published vintage(s) {since}: {shown}")
+
+
+def build(settings: Settings, partial: bool = False) -> Path:
     """dbt build (models and every test) into a new file, then its docs; return its path.
 
-    Models on a source that has never been published are left out (and said so), so
-    one new or failing source does not hold back the rest of the warehouse. One build
+    A warehouse is complete or it is not built: the first one waits (``NotReady``) until
+    every source a mart needs has been published, and a later one may not lack a mart
+    the published build has (``marts_kept``). ``partial`` lifts both (a forced build):
+    models on a source that has never been published are then left out. One build
     runs at a time (a lock under builds/); the dbt run results and a static dbt docs
     page are kept beside the build. If dbt fails on vintages published since the
     published warehouse was built, they are quarantined and the build runs once more
     without them (``quarantine.held_back`` on the result says which)."""
     from treasury_warehouse import quarantine
 
+    current = published_build(settings)
+    if not partial and current is None and quarantine.published_files(settings):
+        waiting = _waiting(settings)
+        if waiting:
+            reason = f"the first warehouse waits for every mart's sources: {_waiting_line(waiting)}"
+            raise NotReady(Plan(False, reason, waiting, quarantine.published_files(settings), None))
+    build_path = _build_with_quarantine(settings, current)
+    if not partial and current is not None:
+        lost = sorted(set(marts_in(current)) - set(marts_in(build_path)))
+        if lost:
+            _discard(build_path)
+            raise BuildFailed(
+                "warehouse",
+                build_id(build_path),
+                "marts_kept",
+                f"it lacks {', '.join(lost)}, which the published {build_id(current)} has"
+                f" (sources with nothing published: {', '.join(sorted(_unpublished(settings))) or 'none'});"
+                " publish fewer marts only on purpose: force the build",
+            )
+    return build_path
+
+
+def _unpublished(settings: Settings) -> set[str]:
+    from treasury_warehouse.sources import SOURCES
+
+    return {name for name, s in SOURCES.items() if not s.api_key_env} - _published_sources(settings)
+
+
+def _build_with_quarantine(settings: Settings, current: Path | None) -> Path:
+    from treasury_warehouse import quarantine
+
     try:
         return _build(settings)
     except BuildFailed as exc:
-        current = published_build(settings)
         inputs = quarantine.inputs_of(current) if current is not None else None
         if exc.rule != "dbt build" or inputs is None:
             raise

@@ -56,9 +56,21 @@ def test_fetch_has_a_bounded_retry_budget_and_data_errors_no_retry(dagbag: DagBa
 def test_publish_emits_the_source_asset_and_the_build_listens_to_all(dagbag: DagBag) -> None:
     uris = {dagbag.dags[f"ingest_{name}"].get_task("publish").outlets[0].uri for name in SOURCES}
     assert uris == {source.asset_uri for source in SOURCES.values()}
-    condition = dagbag.dags["build_warehouse"].timetable.asset_condition
+    timetable = dagbag.dags["build_warehouse"].timetable
+    condition = timetable.asset_condition
     assert type(condition).__name__ == "AssetAny"  # any one source updating triggers a build
     assert {asset.uri for asset in condition.objects} == uris
+
+
+def test_the_build_also_runs_nightly_and_first_decides_whether_it_is_due(dagbag: DagBag) -> None:
+    from treasury_warehouse.orchestration import NIGHTLY_BUILD
+
+    dag = dagbag.dags["build_warehouse"]
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
+    assert dag.timetable.timetable.expression == NIGHTLY_BUILD
+    assert dag.get_task("dbt_build").upstream_task_ids == {"due"}
+    assert dag.get_task("due").retries == 0
+    assert "force" in dag.params
 
 
 def test_the_report_runs_on_the_warehouse_the_build_publishes(dagbag: DagBag) -> None:

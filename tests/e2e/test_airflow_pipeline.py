@@ -122,7 +122,7 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     again = deployment.run()  # a night on which no publisher changed anything
     assert again.code == 0, again.output
     assert "ingest_tic_mfh: unchanged" in again.output
-    assert "build_warehouse: not triggered" in again.output
+    assert "build_warehouse: no build (up to date: warehouse-" in again.output
     assert len(warehouse_builds(deployment)) == 1
     assert len(list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))) == 1
 
@@ -145,7 +145,7 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
 
     assert bad.code != 0
     assert "ingest_tic_mfh: FAILED" in bad.output
-    assert "build_warehouse: not triggered" in bad.output  # nothing new was published
+    assert "build_warehouse: no build (up to date: warehouse-" in bad.output  # nothing new was published
     assert "failed: ingest_tic_mfh" in bad.output
     assert "rule 'expectation_suite' failed" in bad.output
     assert "expect_column_values_to_be_between(column='holdings_usd_bn'" in bad.output
