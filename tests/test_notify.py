@@ -48,6 +48,21 @@ def test_the_source_comes_from_the_dag_when_the_error_does_not_name_one() -> Non
     assert "no exception recorded" in killed.reason
 
 
+def test_a_run_that_timed_out_is_reported_as_the_run() -> None:
+    @dataclass
+    class FakeRun:
+        dag_id: str = "build_warehouse"
+        run_id: str = "scheduled__2026-11-22T06:00:00+00:00"
+
+    failure = failure_from_context({"dag_run": FakeRun(), "reason": "timed_out"})
+    assert (failure.dag_id, failure.task_id, failure.source, failure.reason) == (
+        "build_warehouse",
+        "(run)",
+        "warehouse",
+        "timed_out",
+    )
+
+
 def test_an_api_key_never_reaches_a_notification(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEA_API_KEY", "SECRET-KEY-123")
     failure = failure_from_context(
@@ -78,6 +93,20 @@ def test_a_configured_webhook_receives_the_failure(webhook_server: WebhookServer
     assert body["source"] == "tic_mfh"
     assert "expectation_suite" in body["reason"]
     assert body["text"].startswith("ingest_tic_mfh.validate failed for source tic_mfh")
+
+
+def test_a_failure_reported_twice_is_sent_once(webhook_server: WebhookServer, tmp_path) -> None:
+    env = {"ALERT_WEBHOOK_URL": webhook_server.url}
+    assert send(gate_failure(), env=env, ledger=tmp_path / "alerts") == ["log", "webhook"]
+    # The scheduler calls the callback again for the same try (a killed worker): not sent.
+    assert send(gate_failure(), env=env, ledger=tmp_path / "alerts") == []
+    assert len(webhook_server.received) == 1
+    # A later try of the task (cleared and failed again) is a new failure.
+    again = failure_from_context(
+        {"ti": FakeTaskInstance("ingest_tic_mfh", "validate", try_number=2), "exception": RuntimeError("x")}
+    )
+    assert send(again, env=env, ledger=tmp_path / "alerts") == ["log", "webhook"]
+    assert len(webhook_server.received) == 2
 
 
 def test_a_broken_webhook_is_reported_and_does_not_raise(caplog: pytest.LogCaptureFixture) -> None:

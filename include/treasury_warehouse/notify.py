@@ -6,17 +6,23 @@ ALERT_EMAIL_TO      comma-separated addresses; sent through SMTP_HOST (SMTP_PORT
                     when the server wants them
 
 Every message names the DAG, the task, the source and the reason. A notification that
-cannot be delivered is logged as an error; it never hides the task's own failure.
+cannot be delivered is logged as an error; it never hides the task's own failure. Each
+failure (DAG, run, task, try) is sent once: Airflow may call the callback twice for a
+task whose worker was killed (once from the worker, once from the scheduler), so a
+ledger under the data area (``data/alerts/``) records what was sent.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import smtplib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
+from pathlib import Path
 
 from treasury_warehouse.errors import PipelineError
 from treasury_warehouse.fetch import redacted
@@ -58,7 +64,17 @@ def source_of(dag_id: str, exception: BaseException | None) -> str:
 
 
 def failure_from_context(context: Mapping) -> Failure:
-    """Read an Airflow task-failure callback context (no Airflow import needed)."""
+    """Read an Airflow failure callback context, a task's or a run's (no Airflow import needed)."""
+    if context.get("ti") is None:  # a DAG run failed as a whole (its timeout)
+        run = context["dag_run"]
+        return Failure(
+            dag_id=run.dag_id,
+            task_id="(run)",
+            run_id=str(run.run_id),
+            try_number=0,
+            source=source_of(run.dag_id, None),
+            reason=str(context.get("reason") or "the run failed"),
+        )
     ti = context["ti"]
     exception = context.get("exception")
     if exception is None:
@@ -75,9 +91,26 @@ def failure_from_context(context: Mapping) -> Failure:
     )
 
 
-def send(failure: Failure, env: Mapping[str, str] | None = None) -> list[str]:
-    """Log the failure and send it to every configured channel; return the channels used."""
+def first_report(failure: Failure, ledger: Path) -> bool:
+    """Record the failure in the ledger; False if it was reported already (by any process)."""
+    ledger.mkdir(parents=True, exist_ok=True)
+    key = re.sub(r"[^A-Za-z0-9_.=-]+", "_", f"{failure.dag_id}.{failure.task_id}.{failure.run_id}.{failure.try_number}")
+    try:
+        with (ledger / f"{key}.json").open("x") as entry:
+            json.dump(asdict(failure), entry)
+    except FileExistsError:
+        return False
+    return True
+
+
+def send(failure: Failure, env: Mapping[str, str] | None = None, ledger: Path | None = None) -> list[str]:
+    """Log the failure and send it to every configured channel; return the channels used.
+
+    With a ledger, a failure already reported is logged as such and sent nowhere."""
     env = os.environ if env is None else env
+    if ledger is not None and not first_report(failure, ledger):
+        log.warning("FAILURE already reported, not sent again: %s", failure.text)
+        return []
     log.error("FAILURE %s", failure.text)
     channels = ["log"]
     url, recipients = env.get("ALERT_WEBHOOK_URL"), env.get("ALERT_EMAIL_TO")
