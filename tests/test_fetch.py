@@ -148,3 +148,20 @@ def test_an_unreachable_publisher_names_the_url_and_source_mirror(tmp_path: Path
     message = str(failure.value)
     assert "http://127.0.0.1:9/tic/mfhhis01.txt" in message
     assert "SOURCE_MIRROR" in message
+
+
+def test_a_mirror_folder_that_is_not_there_is_named_at_once(tmp_path: Path) -> None:
+    import dataclasses
+
+    from treasury_warehouse.config import Settings
+    from treasury_warehouse.fetch import is_permanent
+    from treasury_warehouse.pipeline import fetch_and_land
+
+    # As in a container given the host's path: the folder is not there.
+    settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror="../shared/sources-on-host")
+    with pytest.raises(
+        FetchError, match=r"rule 'mirror_exists' failed: SOURCE_MIRROR=\.\./shared/sources-on-host"
+    ) as failure:
+        fetch_and_land("tic_mfh", settings)
+    assert "give a URL" in str(failure.value)
+    assert is_permanent(failure.value)

@@ -84,8 +84,10 @@ class _Redact(logging.Filter):
 
 
 def is_permanent(error: FetchError) -> bool:
-    """A failure that retrying will not fix: a 4xx answer, or a mirror file that is not there."""
-    return error.rule == "readable" or (error.rule == "http_status" and "client error" in error.detail)
+    """A failure that retrying will not fix: a 4xx answer, or a mirror file or folder that is not there."""
+    return error.rule in {"readable", "mirror_exists"} or (
+        error.rule == "http_status" and "client error" in error.detail
+    )
 
 
 def fetch(url: str, source: str, *, session: requests.Session | None = None, secret: str | None = None) -> Fetched:

@@ -42,6 +42,15 @@ def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) ->
             "the publisher offers no keyless download URL; set SOURCE_MIRROR to a folder or URL holding "
             f"{source.publisher}/{source.file_name}",
         )
+    mirror = settings.source_mirror
+    if mirror and "://" not in mirror and not Path(mirror).is_dir():
+        raise FetchError(
+            name,
+            mirror,
+            "mirror_exists",
+            f"SOURCE_MIRROR={mirror} is not a folder on this machine; inside a container give a URL the"
+            " container can reach (e.g. http://host.docker.internal:8000) or leave it empty for the publishers",
+        )
     url = source_url(source.url or "", source.publisher, source.file_name, settings.source_mirror)
     from_api = source.pages and not settings.source_mirror
     log.info("fetching %s from %s", name, url)
