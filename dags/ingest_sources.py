@@ -8,8 +8,7 @@ one: it fails the task at once, without retries, and nothing is published.
 
 from __future__ import annotations
 
-import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from treasury_warehouse.orchestration import (
@@ -41,8 +40,9 @@ def build_ingest_dag(source: Source):
     @dag(
         dag_id=f"ingest_{source.name}",
         description=f"Land, gate and publish {source.title}",
-        schedule=source.schedule,
-        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        # No start date and run_immediately=False: unpausing a DAG starts nothing; its first
+        # run is at the next scheduled time (trigger the DAGs to fill a new deployment now).
+        schedule=CronTriggerTimetable(source.schedule, timezone="UTC", run_immediately=False),
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,

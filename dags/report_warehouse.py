@@ -9,7 +9,6 @@ stays where it was.
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
 
 from treasury_warehouse.orchestration import DEFAULT_ARGS, warehouse_asset
@@ -19,7 +18,6 @@ from treasury_warehouse.orchestration import DEFAULT_ARGS, warehouse_asset
     dag_id="report_warehouse",
     description="Charts and sentences from the published marts: one HTML page, SVG and PNG",
     schedule=[warehouse_asset()],
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     default_args={**DEFAULT_ARGS, "retries": 0},
