@@ -4,19 +4,23 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 # DuckDB 1.x clients (Python and CLI), apart from the project's DuckDB, for the BI tests.
 CLIENTS := .venv-clients
+# The team set-up (Celery, Redis, Postgres drivers) for `make deploy-test`.
+CELERY_VENV := .venv-celery
 BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
 
 # A project-local Airflow: SQLite metadata and this project's DAGs only.
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+# The plugin that creates the warehouse writers' pool when a scheduler starts.
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export DATA_DIR ?= $(CURDIR)/data
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: help install install-dev airflow-init browser run test lint unit e2e build rollback builds summary answers report bench mutations clean
+.PHONY: help install install-dev airflow-init airflow browser run test lint unit e2e build rollback builds summary answers report bench mutations deploy-services deploy-test clean
 
 help:
 	@echo "make run      set up, then run every ingest DAG and the warehouse build (Airflow, SQLite)"
@@ -27,6 +31,8 @@ help:
 	@echo "make report   draw the report (charts, sentences) from the published warehouse again"
 	@echo "make answers  the headline questions answered from the published marts, beside the published figures"
 	@echo "make mutations corrupt every source's fixture and real file; the verdict table (README)"
+	@echo "make airflow  the scheduler, api-server and UI of this project on http://localhost:8080 (airflow standalone)"
+	@echo "make deploy-test replay docker-compose.yaml's services (Postgres, Redis, two Celery workers) and check a deployment"
 	@echo "make bench    measure the pipeline on SOURCE_MIRROR (default ../shared/sources); table + data/bench/latest.json"
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -52,6 +58,24 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	$(BIN)/airflow pools set warehouse_writer 1 "serialises writers of the DuckDB warehouse" > /dev/null
 
 airflow-init: $(AIRFLOW_HOME)/airflow.db
+
+# LocalExecutor and SQLite, with this project's DAGs and plugin; unpausing starts no run.
+airflow: install airflow-init
+	AIRFLOW__CORE__EXECUTOR=LocalExecutor $(BIN)/airflow standalone
+
+$(CELERY_VENV)/.installed: requirements-celery.txt requirements.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(CELERY_VENV)
+	$(CELERY_VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-celery.txt
+	$(CELERY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Postgres and Redis from the distribution's packages, as the compose file's images run them.
+deploy-services:
+	@(ls /usr/lib/postgresql/*/bin/postgres && command -v redis-server) > /dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server > /dev/null)
+
+deploy-test: $(CELERY_VENV)/.installed deploy-services
+	$(CELERY_VENV)/bin/python -m treasury_warehouse.deploy celery
 
 run: install airflow-init
 	$(PY) -m treasury_warehouse airflow-run
@@ -95,4 +119,4 @@ test: lint $(CLIENTS)/.installed browser
 	DUCKDB1_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) $(CLIENTS) .airflow data dbt_project/target dbt_project/logs
+	rm -rf $(VENV) $(CLIENTS) $(CELERY_VENV) .airflow data dbt_project/target dbt_project/logs
