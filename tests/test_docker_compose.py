@@ -33,9 +33,16 @@ def test_services_of_a_celery_deployment() -> None:
     assert "ports" not in services["airflow-worker"]
 
 
-def test_every_airflow_service_uses_celery_mounts_the_project_and_the_data_volume() -> None:
+def interpolated(tmp_path: Path, **overrides: str) -> dict:
+    from treasury_warehouse import deploy
+
+    env = deploy.filled_env_file(ROOT / ".env.example", tmp_path / ".env", "secret")
+    return deploy.compose_services(ROOT / "docker-compose.yaml", {**env, **overrides})
+
+
+def test_every_airflow_service_uses_celery_mounts_the_project_and_the_data_volume(tmp_path: Path) -> None:
     spec = compose()
-    for name, service in spec["services"].items():
+    for name, service in interpolated(tmp_path).items():
         if not name.startswith("airflow-"):
             continue
         env = service["environment"]
@@ -43,11 +50,15 @@ def test_every_airflow_service_uses_celery_mounts_the_project_and_the_data_volum
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql"), name
         mounts = {m.split(":")[1]: m.split(":")[0] for m in service["volumes"]}
         assert mounts["/opt/airflow/dags"] == "./dags", name
+        assert mounts["/opt/airflow/plugins"] == "./plugins", name
         assert mounts["/opt/airflow/include"] == "./include", name
         assert mounts["/opt/airflow/dbt_project"] == "./dbt_project", name
         assert mounts["/opt/airflow/data"] == "warehouse-data", name
         assert service["env_file"] == [".env"], name
     assert "warehouse-data" in spec["volumes"]
+    # BI tools on the host: the data area can be a host folder instead of the volume.
+    on_host = interpolated(tmp_path, WAREHOUSE_DATA="./data")["airflow-scheduler"]["volumes"]
+    assert "./data:/opt/airflow/data" in on_host
 
 
 def test_no_default_secrets_in_the_file() -> None:
