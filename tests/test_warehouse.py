@@ -355,6 +355,27 @@ def test_a_warehouse_with_fewer_marts_than_the_published_one_is_refused(publishe
     assert not list(settings.builds_dir.glob("candidate-*"))
 
 
+def test_a_killed_builds_leftovers_and_orphaned_write_ahead_logs_are_swept(settings: Settings) -> None:
+    old = time.time() - warehouse.STALE_CANDIDATE_S - 60
+    killed = settings.builds_dir / "candidate-20260101T000000000000Z"
+    killed.mkdir(parents=True)
+    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        (killed / name).write_bytes(b"x")
+    orphan = settings.data_dir / "warehouse.duckdb.wal"  # a client opened the link read-write, then died
+    orphan.write_bytes(b"x")
+    running = settings.builds_dir / "candidate-29990101T000000000000Z"  # a build in progress
+    running.mkdir()
+    (running / "warehouse.duckdb.wal").write_bytes(b"x")
+    for path in (killed, orphan):
+        os.utime(path, (old, old))
+
+    warehouse._remove_stale_candidates(settings)
+
+    assert not killed.exists()
+    assert not orphan.exists()
+    assert (running / "warehouse.duckdb.wal").exists()  # young: its build may still be writing
+
+
 def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
     from treasury_warehouse.report import build_report
 
