@@ -20,6 +20,7 @@ the scheduler gives its task up; every service stops on SIGTERM.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.server
 import json
 import os
@@ -431,19 +432,26 @@ def check_killed_worker(deployment: Deployment, report: Report, alerts: list[dic
     alerts_before = len(alerts)
     run_id = deployment.trigger("build_warehouse", {"force": True})
     deadline = time.monotonic() + 600
-    hostname = None
-    while hostname is None and time.monotonic() < deadline:
+    pid = None
+    while pid is None and time.monotonic() < deadline:
         for ti in deployment.task_instances("build_warehouse", run_id):
-            if ti["task_id"] == "dbt_build" and ti["state"] == "running":
-                hostname = ti["hostname"]
+            if ti["task_id"] == "dbt_build" and ti["state"] == "running" and ti.get("pid"):
+                pid = ti["pid"]
         time.sleep(0.5)
-    victim = next((w for w in workers if hostname and w.name in hostname), None)
+    victim = next((w for w in workers if pid is not None and pid in _descendants(w.process.pid)), None)
     if victim is None:
-        report.check(False, f"the running dbt_build was found on a worker (host {hostname})")
+        report.check(False, f"the running dbt_build (pid {pid}) was found under a worker")
         return
     time.sleep(3)  # well inside the dbt build
+    # As when its machine or container dies: the worker and every process under it.
+    doomed = _descendants(victim.process.pid)
     os.killpg(victim.process.pid, signal.SIGKILL)
+    for child in doomed:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
     killed = time.monotonic()
+    victim.process.wait()
+    deployment.services.remove(victim)  # gone on purpose: not a service that died
     state = "running"
     while state == "running" and time.monotonic() - killed < 900:
         [ti] = [t for t in deployment.task_instances("build_warehouse", run_id) if t["task_id"] == "dbt_build"]
@@ -454,7 +462,6 @@ def check_killed_worker(deployment: Deployment, report: Report, alerts: list[dic
     deployment.settle()
     mine = [a for a in alerts[alerts_before:] if a["task_id"] == "dbt_build"]
     report.check(len(mine) == 1, f"one alert for the killed task ({len(mine)} sent)")
-    deployment.services.remove(victim)
     # The pool is free again: a forced build after it runs and publishes.
     run_id = deployment.trigger("build_warehouse", {"force": True})
     waited = time.monotonic()
@@ -462,6 +469,15 @@ def check_killed_worker(deployment: Deployment, report: Report, alerts: list[dic
     [run] = [r for r in deployment.runs("build_warehouse") if r["dag_run_id"] == run_id]
     report.check(run["state"] == "success", f"the next build runs on the surviving worker ({run['state']})")
     report.time("the next build after the kill", time.monotonic() - waited)
+
+
+def _descendants(pid: int) -> set[int]:
+    import psutil
+
+    try:
+        return {child.pid for child in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
 
 
 def check_stopped(deployment: Deployment, report: Report) -> None:
@@ -535,6 +551,7 @@ def _local_path(value: str, mounts: dict[str, Path]) -> str:
 @contextmanager
 def celery_deployment(root: Path, mirror_url: str, webhook_url: str, workers: int = 2) -> Iterator[Deployment]:
     """The compose file's services, replayed without Docker (see the module docstring)."""
+    root.mkdir(parents=True, exist_ok=True)
     password = 'p@ss/w#rd"' + secrets.token_hex(4)  # every character that broke the URL or the JSON
     env_file = filled_env_file(PROJECT_ROOT / ".env.example", root / ".env", password)
     services = compose_services(PROJECT_ROOT / "docker-compose.yaml", {**env_file, "SOURCE_MIRROR": mirror_url})
@@ -565,6 +582,10 @@ def celery_deployment(root: Path, mirror_url: str, webhook_url: str, workers: in
         return {
             **_base_env(root, data_dir),
             **values,
+            # What the image's AIRFLOW_HOME=/opt/airflow gives every service by default.
+            "AIRFLOW__CORE__DAGS_FOLDER": str(mounts[f"{CONTAINER_ROOT}/dags"]),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(mounts[f"{CONTAINER_ROOT}/plugins"]),
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(mounts[f"{CONTAINER_ROOT}/logs"]),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(api_port),
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
