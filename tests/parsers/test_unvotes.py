@@ -93,7 +93,7 @@ def test_ideal_points_from_stata_and_csv(fixture_mirror: Path) -> None:
             b"rcid,session,importantvote,date,unres,amend,para,short,descr\nx,1,0,1946-01-01,R,0,0,s,d\n",
             "integer",
         ),
-        (unvotes.parse_votes, gzip.compress(b"rcid,country,country_code,vote\n" * 50)[:40], "compression"),
+        (unvotes.parse_votes, gzip.compress(b"rcid,country,country_code,vote\n" * 50, mtime=0)[:40], "compression"),
         (unvotes.parse_votes, b"<html><head><title>Dataverse</title></head></html>", "not_html"),
         (unvotes.parse_ideal_points, b"\x72\x02 not really stata", "stata"),
     ],
