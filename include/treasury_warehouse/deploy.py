@@ -518,6 +518,8 @@ def local_deployment(root: Path, mirror_url: str, webhook_url: str) -> Iterator[
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "treasury_warehouse.airflow_sqlite.CONNECT_ARGS",
+        "AIRFLOW__API__EXPOSE_STACKTRACE": "True",  # loopback only: a 500 says what failed
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__API__HOST": "127.0.0.1",
