@@ -199,11 +199,20 @@ def test_duckdb_1x_clients_read_every_mart(published: Settings, duckdb1_clients:
     assert cli.stdout.strip() == str(expected["fct_treasury_holdings_monthly"])
 
 
-def test_the_published_file_stands_alone(published: Settings) -> None:
-    """No view reads the Parquet area: the published sources can go (last: it removes them)."""
-    for parquet in published.published_dir.rglob("*.parquet"):
+@pytest.fixture
+def published_copy(published: Settings, tmp_path: Path) -> Settings:
+    """The shared published deployment, copied (its symlinks relative), for a test that changes it."""
+    shutil.copytree(published.data_dir, tmp_path / "data", symlinks=True)
+    return dataclasses.replace(
+        published, data_dir=tmp_path / "data", warehouse_path=tmp_path / "data" / "warehouse.duckdb"
+    )
+
+
+def test_the_published_file_stands_alone(published_copy: Settings) -> None:
+    """No view reads the Parquet area: the published sources can go."""
+    for parquet in published_copy.published_dir.rglob("*.parquet"):
         parquet.unlink()
-    assert mart_value(published.warehouse_path, "China, Mainland", "2012-12-01") == 1202.5
+    assert mart_value(published_copy.warehouse_path, "China, Mainland", "2012-12-01") == 1202.5
 
 
 def test_failed_build_leaves_the_published_warehouse(ingested: Settings) -> None:
@@ -304,15 +313,6 @@ def test_a_first_warehouse_waits_for_every_marts_sources(settings: Settings, pub
         warehouse.build(settings)
     assert warehouse.builds(settings) == []
     assert warehouse.plan(settings, force=True).due
-
-
-@pytest.fixture
-def published_copy(published: Settings, tmp_path: Path) -> Settings:
-    """The shared published deployment, copied (its symlinks relative), for a test that changes it."""
-    shutil.copytree(published.data_dir, tmp_path / "data", symlinks=True)
-    return dataclasses.replace(
-        published, data_dir=tmp_path / "data", warehouse_path=tmp_path / "data" / "warehouse.duckdb"
-    )
 
 
 def test_settings_keep_the_published_path_a_symlink(published_copy: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
