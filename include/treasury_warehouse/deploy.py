@@ -206,12 +206,19 @@ class Deployment:
     _token: str | None = None
     say: Callable[[str], None] = print
 
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Service:
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, as_user: dict[str, object] | None = None
+    ) -> Service:
         log = self.root / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w") as out:
             process = subprocess.Popen(
-                argv, env=env or self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                argv,
+                env=env or self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **(as_user or {}),
             )
         service = Service(name, process, log)
         self.services.append(service)
@@ -638,7 +645,10 @@ def _start_postgres(deployment: Deployment, folder: Path, port: int, password: s
     when run as root (initdb refuses root)."""
     pg_bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1])
     folder.mkdir(parents=True)
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    # The server itself, not a wrapper, as the child: its own exit code on SIGTERM is seen.
+    as_user: dict[str, object] = (
+        {"user": "postgres", "group": "postgres", "extra_groups": []} if os.geteuid() == 0 else {}
+    )
     if as_user:
         shutil.chown(folder, "postgres")
     secret = folder / "pw"
@@ -647,7 +657,6 @@ def _start_postgres(deployment: Deployment, folder: Path, port: int, password: s
         shutil.chown(secret, "postgres")
     subprocess.run(
         [
-            *as_user,
             str(pg_bin / "initdb"),
             "-D",
             str(folder / "db"),
@@ -661,11 +670,12 @@ def _start_postgres(deployment: Deployment, folder: Path, port: int, password: s
         check=True,
         capture_output=True,
         timeout=300,
+        cwd=folder,
+        **as_user,
     )
     deployment.start(
         "postgres",
         [
-            *as_user,
             str(pg_bin / "postgres"),
             "-D",
             str(folder / "db"),
@@ -676,6 +686,7 @@ def _start_postgres(deployment: Deployment, folder: Path, port: int, password: s
             "-k",
             str(folder),
         ],
+        as_user=as_user,
     )
     env = {**os.environ, "PGPASSWORD": password}
     deadline = time.monotonic() + 60
