@@ -61,9 +61,7 @@ airflow-init: $(AIRFLOW_HOME)/airflow.db
 
 # LocalExecutor and SQLite, with this project's DAGs and plugin; unpausing starts no run.
 airflow: install airflow-init
-	AIRFLOW__CORE__EXECUTOR=LocalExecutor \
-	AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS=treasury_warehouse.airflow_sqlite.CONNECT_ARGS \
-	$(BIN)/airflow standalone
+	AIRFLOW__CORE__EXECUTOR=LocalExecutor $(BIN)/airflow standalone
 
 $(CELERY_VENV)/.installed: requirements-celery.txt requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(CELERY_VENV)

@@ -255,7 +255,17 @@ class Deployment:
         return {"Authorization": f"Bearer {self._token}"}
 
     def api(self, method: str, path: str, **kwargs) -> dict:
-        answer = requests.request(method, f"{self.api_url}/api/v2{path}", headers=self._headers(), timeout=60, **kwargs)
+        # On SQLite a request that waited 5 s for another writer's lock is answered 500
+        # "Database error" and rolled back; the workers' own calls retry such answers
+        # (execution_api_retries), and so does an operator: up to three times, said aloud.
+        for wait_s in (2, 4, 8, None):
+            answer = requests.request(
+                method, f"{self.api_url}/api/v2{path}", headers=self._headers(), timeout=60, **kwargs
+            )
+            if wait_s is None or answer.status_code < 500 or "Database error" not in answer.text:
+                break
+            print(f"retry {method} {path} in {wait_s}s: HTTP {answer.status_code}, the metadata database was busy")
+            time.sleep(wait_s)
         if answer.status_code >= 400:
             raise RuntimeError(f"{method} {path}: HTTP {answer.status_code}: {answer.text[:500]}")
         return answer.json() if answer.content else {}
@@ -525,7 +535,6 @@ def local_deployment(root: Path, mirror_url: str, webhook_url: str) -> Iterator[
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "treasury_warehouse.airflow_sqlite.CONNECT_ARGS",
         "AIRFLOW__API__EXPOSE_STACKTRACE": "True",  # loopback only: a 500 says what failed
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
