@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import AssetAny, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import AssetAny, AssetOrTimeSchedule, Param, dag, task
 
 from treasury_warehouse.orchestration import (
     DEFAULT_ARGS,
@@ -25,6 +25,7 @@ from treasury_warehouse.orchestration import (
     WAREHOUSE_POOL,
     FailureNotifier,
     source_asset,
+    timetable,
     warehouse_asset,
 )
 from treasury_warehouse.sources import SOURCES
@@ -34,7 +35,7 @@ from treasury_warehouse.sources import SOURCES
     dag_id="build_warehouse",
     description="dbt build into a new file, audit, publish atomically",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(NIGHTLY_BUILD, timezone="UTC", run_immediately=False),
+        timetable=timetable(NIGHTLY_BUILD),
         assets=AssetAny(*(source_asset(s) for s in SOURCES.values())),
     ),
     catchup=False,

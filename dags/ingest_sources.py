@@ -8,7 +8,7 @@ one: it fails the task at once, without retries, and nothing is published.
 
 from __future__ import annotations
 
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from treasury_warehouse.orchestration import (
@@ -17,6 +17,7 @@ from treasury_warehouse.orchestration import (
     FETCH_RETRY_DELAY,
     FETCH_TIMEOUT,
     source_asset,
+    timetable,
 )
 from treasury_warehouse.sources import SOURCES, Source
 
@@ -40,9 +41,9 @@ def build_ingest_dag(source: Source):
     @dag(
         dag_id=f"ingest_{source.name}",
         description=f"Land, gate and publish {source.title}",
-        # No start date and run_immediately=False: unpausing a DAG starts nothing; its first
+        # No start date and no first-run grace: unpausing a DAG starts nothing; its first
         # run is at the next scheduled time (trigger the DAGs to fill a new deployment now).
-        schedule=CronTriggerTimetable(source.schedule, timezone="UTC", run_immediately=False),
+        schedule=timetable(source.schedule),
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,

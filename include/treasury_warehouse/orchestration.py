@@ -5,9 +5,10 @@ The only module of the package that imports Airflow; the pipeline itself does no
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
-from airflow.sdk import Asset, BaseNotifier
+from airflow.sdk import Asset, BaseNotifier, CronTriggerTimetable
 
 from treasury_warehouse.sources import Source
 
@@ -17,9 +18,33 @@ OWNER = "data-platform"
 # `python -m treasury_warehouse airflow-run` and the compose file's airflow-init.
 WAREHOUSE_POOL = "warehouse_writer"
 WAREHOUSE_POOL_DESCRIPTION = "serialises writers of the DuckDB warehouse"
-# The build DAG's nightly run, after the nightly (03:30) and weekly (04:30) ingests: it
-# builds whatever was published and not yet built, whether or not an Asset event came.
-NIGHTLY_BUILD = "0 6 * * *"
+# When each cadence runs (cron, UTC), and the setting that changes it. The build's nightly
+# run comes after the nightly (03:30) and weekly (04:30) ingests: it builds whatever was
+# published and not yet built, whether or not an Asset event came.
+SCHEDULES = {
+    "nightly": ("SCHEDULE_NIGHTLY", "30 3 * * *"),
+    "weekly": ("SCHEDULE_WEEKLY", "30 4 * * 1"),
+    "build": ("SCHEDULE_BUILD", "0 6 * * *"),
+}
+NIGHTLY_BUILD = "build"
+# How long after a scheduled time a DAG that has never run may still take that time as
+# its first run. Airflow reads run_immediately=False like None: a first run up to
+# max(a tenth of the gap, 5 min) in the past (2.4 h for a nightly DAG, 16.8 h for a
+# weekly one), so unpausing at 05:02 started the 03:30 run. A zero delta is the setting
+# that means never: a DAG's first run is its next scheduled time, whenever it is unpaused.
+FIRST_RUN_GRACE = timedelta(0)
+
+
+def cron(cadence: str) -> str:
+    """The cron expression of a cadence, from its setting or the default."""
+    setting, default = SCHEDULES[cadence]
+    return os.environ.get(setting, "").strip() or default
+
+
+def timetable(cadence: str) -> CronTriggerTimetable:
+    """A cadence's timetable (UTC): unpausing a DAG that never ran starts nothing; its first
+    run is at the next scheduled time (trigger it to fill a new deployment now)."""
+    return CronTriggerTimetable(cron(cadence), timezone="UTC", run_immediately=FIRST_RUN_GRACE)
 
 
 class FailureNotifier(BaseNotifier):

@@ -49,7 +49,7 @@ class Source:
     publisher: str  # folder of a mirror laid out like the publishers: tic/, niip/, unvotes/, gold/
     file_name: str  # the file's name (and sub-folder) under that folder
     url: str | None  # keyless public URL; None where the publisher offers none (mirror only)
-    schedule: str  # cron, UTC
+    schedule: str  # a cadence of orchestration.SCHEDULES: "nightly" or "weekly"
     parser: str  # "module:function" taking (bytes, file name) -> DataFrame
     suite: str  # "module:function" taking the parsed DataFrame -> list[Check]
     dbt_source: str  # "<dbt source>.<table>" the staging model reads
@@ -110,9 +110,10 @@ FISCAL_API = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service"
 P = "treasury_warehouse.parsers"
 Q = "treasury_warehouse.suites"
 # Publishers release mid-month (TIC around the 15th-18th at 16:00 ET, BEA quarterly, the
-# others irregularly); a nightly check lands nothing when the bytes are unchanged.
-NIGHTLY = "30 3 * * *"
-WEEKLY = "30 4 * * 1"
+# others irregularly); a nightly check lands nothing when the bytes are unchanged. The
+# cadences' times are settings (orchestration.SCHEDULES).
+NIGHTLY = "nightly"
+WEEKLY = "weekly"
 
 SOURCES: dict[str, Source] = {
     source.name: source

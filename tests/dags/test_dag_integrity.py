@@ -63,11 +63,11 @@ def test_publish_emits_the_source_asset_and_the_build_listens_to_all(dagbag: Dag
 
 
 def test_the_build_also_runs_nightly_and_first_decides_whether_it_is_due(dagbag: DagBag) -> None:
-    from treasury_warehouse.orchestration import NIGHTLY_BUILD
+    from treasury_warehouse.orchestration import NIGHTLY_BUILD, cron
 
     dag = dagbag.dags["build_warehouse"]
     assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
-    assert dag.timetable.timetable.expression == NIGHTLY_BUILD
+    assert dag.timetable.timetable.expression == cron(NIGHTLY_BUILD) == "0 6 * * *"
     assert dag.get_task("dbt_build").upstream_task_ids == {"due"}
     assert dag.get_task("due").retries == 0
     assert "force" in dag.params
