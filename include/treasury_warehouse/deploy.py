@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -384,6 +385,17 @@ def check_first_night(deployment: Deployment, report: Report, alerts: list[dict]
         deployment.unpause(dag_id)
     time.sleep(15)
     report.check(deployment.runs() == [], "unpausing every DAG starts no run (first runs at the nightly time)")
+    now = datetime.now(UTC)
+    first_runs = {
+        d["dag_id"]: datetime.fromisoformat(d["next_dagrun_run_after"])
+        for d in deployment.api("GET", "/dags", params={"limit": 100})["dags"]
+        if d.get("next_dagrun_run_after")
+    }
+    early = sorted(dag_id for dag_id, at in first_runs.items() if at <= now)
+    report.check(
+        len(first_runs) == len(every) - 1 and early == [],  # the report DAG runs on an Asset only
+        f"every scheduled DAG's first run is its next scheduled time ({len(first_runs)} DAGs, in the past: {early})",
+    )
     for dag_id in ingests:
         deployment.trigger(dag_id)
     published_at = None
@@ -498,9 +510,18 @@ def _descendants(pid: int) -> set[int]:
 
 
 def check_stopped(deployment: Deployment, report: Report) -> None:
+    import psutil
+
+    started = {pid for service in deployment.services for pid in _descendants(service.process.pid)}
     codes = deployment.stop()
     stuck = {name: code for name, code in codes.items() if code is None}
     report.check(stuck == {}, f"every service stops on SIGTERM: {codes}")
+    left = []
+    for pid in started:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                left.append(pid)
+    report.check(left == [], f"nothing they started is left running ({len(started)} processes, left: {left})")
 
 
 # -- the two set-ups -----------------------------------------------------------------------
@@ -524,40 +545,52 @@ def _base_env(root: Path, data_dir: Path) -> dict[str, str]:
 
 @contextmanager
 def local_deployment(root: Path, mirror_url: str, webhook_url: str) -> Iterator[Deployment]:
-    """api-server, scheduler and dag-processor: LocalExecutor, SQLite, loopback, a fresh
-    AIRFLOW_HOME where nothing but ``airflow db migrate`` ran (no pool made by hand)."""
+    """``make airflow``'s command (api-server, scheduler, dag-processor, triggerer: LocalExecutor,
+    SQLite, loopback) in a fresh AIRFLOW_HOME where nothing but ``airflow db migrate`` ran
+    (no pool made by hand), with no virtual environment on PATH."""
     port = free_port()
     data_dir = root / "data"
     env = {
         **_base_env(root, data_dir),
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__API__EXPOSE_STACKTRACE": "True",  # loopback only: a 500 says what failed
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "SOURCE_MIRROR": mirror_url,
         "ALERT_WEBHOOK_URL": webhook_url,
+        **schedules_just_passed(),
     }
+    # As on a fresh machine where nothing is activated: the command finds its own airflow.
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p and p != bin_dir)
     deployment = Deployment(root, env, f"http://127.0.0.1:{port}", data_dir)
     airflow = str(Path(sys.executable).parent / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=600)
+    serve = [sys.executable, "-m", "treasury_warehouse", "airflow", "--host", "127.0.0.1", "--port", str(port)]
     try:
-        deployment.start("api-server", [airflow, "api-server"])
+        deployment.start("airflow", [*serve, "--workers", "4"])
         deployment.wait_for_api()
-        deployment.start("scheduler", [airflow, "scheduler"])
-        deployment.start("dag-processor", [airflow, "dag-processor"])
         yield deployment
     finally:
         deployment.stop()
+
+
+def schedules_just_passed(now: datetime | None = None) -> dict[str, str]:
+    """Every cadence set to the minute two minutes ago (weekly: on today's weekday), so
+    that unpausing happens inside the window in which Airflow's default grace would
+    start the run that just passed."""
+    from treasury_warehouse.orchestration import SCHEDULES
+
+    tick = (now or datetime.now(UTC)) - timedelta(minutes=2)
+    daily = f"{tick.minute} {tick.hour} * * *"
+    weekly = f"{tick.minute} {tick.hour} * * {tick.isoweekday() % 7}"
+    return {setting: weekly if cadence == "weekly" else daily for cadence, (setting, _) in SCHEDULES.items()}
 
 
 def _local_path(value: str, mounts: dict[str, Path]) -> str:
