@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -280,7 +281,7 @@ def test_a_build_failing_the_audit_is_never_kept_or_rolled_back_to(ingested: Set
     assert not candidate.exists()
     assert warehouse.builds(ingested) == [first]
     third = build_and_publish(ingested)
-    assert warehouse.rollback(ingested) == first
+    assert warehouse.rollback(ingested).published == first
     assert third.stat().st_mode & 0o222 == 0  # kept builds are read-only
 
 
@@ -388,7 +389,7 @@ def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
 
     assert warehouse.builds(ingested) == [second, third]  # keep_builds=2
     assert not first.parent.exists()  # the pruned build's folder: file, docs, results, Parquet
-    assert warehouse.rollback(ingested) == second
+    assert warehouse.rollback(ingested).published == second
     assert warehouse.published_build(ingested) == second
     # The Parquet exports and the docs page go back with the warehouse.
     assert json.loads((ingested.exports_dir / "build.json").read_text())["build"] == warehouse.build_id(second)
@@ -663,3 +664,92 @@ def test_the_report_page_opens_in_chromium(report: Path) -> None:
     assert all(complete and width > 0 for complete, width in images), images
     assert headings == ["Who finances the US Treasury", "What changed", "Charts"]
     assert (REPORT_OUTPUT / "report.png").stat().st_size > 10_000
+
+
+def _later_build(settings: Settings, after: Path, seconds: int) -> Path:
+    """A kept build as a later build would leave it: the folder copied under a later stamp
+    (the same marts, so no dbt run is needed to test what publication does with it)."""
+    stamp = datetime.strptime(warehouse.build_id(after).removeprefix("warehouse-"), "%Y%m%dT%H%M%S%fZ")
+    name = f"warehouse-{stamp + timedelta(seconds=seconds):%Y%m%dT%H%M%S%fZ}"
+    shutil.copytree(after.parent, settings.builds_dir / name, symlinks=True)
+    return settings.builds_dir / name / warehouse.BUILD_FILE
+
+
+def test_a_rollback_holds_until_an_operator_releases_it(published_copy: Settings) -> None:
+    settings = dataclasses.replace(published_copy, keep_builds=5)
+    first = warehouse.published_build(settings)
+    second = _later_build(settings, first, 1)
+    warehouse.publish(settings, second)
+
+    back = warehouse.rollback(settings)
+
+    assert (back.published, back.replaced, back.held) == (first, second, True)
+    line = back.line(settings)
+    assert warehouse.build_id(first) in line
+    assert warehouse.build_id(second) in line
+    assert "make release" in line
+    # A newer vintage arrives: builds still wait, saying why, forced or not.
+    newer = next(settings.published_dir.glob("tic_mfh/*.parquet"))
+    os.utime(newer)
+    for force in (False, True):
+        verdict = warehouse.plan(settings, force=force)
+        assert not verdict.due
+        assert verdict.reason.startswith(f"held: {warehouse.build_id(first)} was published by rollback")
+        assert "1 published vintage(s) wait" in verdict.reason
+    with pytest.raises(warehouse.NotReady, match="held"):
+        warehouse.build(settings)
+    # A build that was running when the rollback came is not published over it.
+    third = _later_build(settings, second, 2)
+    with pytest.raises(warehouse.BuildFailed, match="rule 'held'"):
+        warehouse.publish(settings, third)
+    assert warehouse.published_build(settings) == first
+
+    # Roll forward one build at a time; the newest kept one ends the hold.
+    forward = warehouse.rollforward(settings)
+    assert (forward.published, forward.replaced, forward.held) == (second, first, True)
+    forward = warehouse.rollforward(settings)
+    assert (forward.published, forward.replaced, forward.held) == (third, second, False)
+    assert "not held" in forward.line(settings)
+    with pytest.raises(warehouse.BuildFailed, match="no newer build"):
+        warehouse.rollforward(settings)
+
+    warehouse.rollback(settings)
+    released = warehouse.release(settings)
+    assert released is not None
+    assert released.build == warehouse.build_id(second)
+    assert warehouse.hold_of(settings) is None
+    assert warehouse.plan(settings).due  # the newer vintage is built at the next chance
+    assert warehouse.release(settings) is None
+
+
+def test_the_cli_names_what_it_publishes_and_every_publication_shows_its_report(published_copy: Settings) -> None:
+    settings = published_copy
+    first = warehouse.published_build(settings)
+    second = _later_build(settings, first, 1)
+    warehouse.publish(settings, second)
+    env = {**os.environ, "DATA_DIR": str(settings.data_dir), "KEEP_BUILDS": "5"}
+    env.pop("WAREHOUSE_PATH", None)
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "treasury_warehouse", *args], env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "INFO" not in done.stdout + done.stderr  # library noise goes to the log file
+        return done.stdout
+
+    rolled = cli("rollback")
+    assert f"published {warehouse.build_id(first)} in place of {warehouse.build_id(second)}" in rolled
+    assert "held" in rolled
+    report = warehouse.report_path(settings)
+    assert report.resolve() == (warehouse.sidecar(first, "report") / "index.html").resolve()
+    assert json.loads((report.parent / "report.json").read_text())["build"]
+    listed = cli("builds")
+    assert f"* {warehouse.build_id(first)}  (held since" in listed
+    assert "held: " in cli("summary")
+    forward = cli("rollforward")
+    assert f"published {warehouse.build_id(second)} in place of {warehouse.build_id(first)}; not held" in forward
+    assert report.resolve() == (warehouse.sidecar(second, "report") / "index.html").resolve()
+    cli("rollback")
+    assert "released " in cli("release")
+    assert "held" not in cli("builds")

@@ -278,8 +278,14 @@ def _waiting(settings: Settings) -> dict[str, list[str]]:
     return {source: sorted(marts) for source, marts in sorted(waiting.items())}
 
 
-def _waiting_line(waiting: dict[str, list[str]]) -> str:
-    return "; ".join(f"{source} (for {', '.join(marts)})" for source, marts in waiting.items())
+def _waiting_line(waiting: dict[str, list[str]], shown: int = 4) -> str:
+    """The sources a first build waits for, and their marts: short enough for one line."""
+
+    def one(source: str, marts: list[str]) -> str:
+        return f"{source} (for {', '.join(marts)})" if len(marts) <= 2 else f"{source} (for {len(marts)} marts)"
+
+    line = "; ".join(one(source, marts) for source, marts in list(waiting.items())[:shown])
+    return line + (f"; and {len(waiting) - shown} more sources" if len(waiting) > shown else "")
 
 
 def changed_since(settings: Settings, build_path: Path | None) -> list[str]:
@@ -307,6 +313,9 @@ def plan(settings: Settings, force: bool = False) -> Plan:
     def verdict(due: bool, reason: str) -> Plan:
         return Plan(due, reason, waiting, changed, published_marts)
 
+    held = hold_of(settings)
+    if held is not None:
+        return verdict(False, held.reason(len(changed)))
     if force:
         return verdict(True, "forced: build whatever is published, however many marts it gives")
     if not changed:
@@ -333,6 +342,9 @@ def build(settings: Settings, partial: bool = False) -> Path:
     without them (``quarantine.held_back`` on the result says which)."""
     from treasury_warehouse import quarantine
 
+    held = hold_of(settings)
+    if held is not None:
+        raise NotReady(Plan(False, held.reason(len(changed_since(settings, published_build(settings)))), {}, [], None))
     current = published_build(settings)
     if not partial and current is None and quarantine.published_files(settings):
         waiting = _waiting(settings)
@@ -396,7 +408,7 @@ def _build(settings: Settings) -> Path:
             "no source has been published yet: run an ingest DAG first",
         )
     if excluded:
-        log.warning("not built, nothing published yet: %s", ", ".join(excluded))
+        log.info("not built, nothing published yet: %s", ", ".join(excluded))
     selection = ["--exclude", *excluded] if excluded else []
     with _lock(settings, ".build.lock", "warehouse build"):
         _remove_stale_candidates(settings)
@@ -440,8 +452,8 @@ def _build_facts(settings: Settings, build_path: Path, excluded: list[str], sele
     except PipelineError as exc:  # a published file that cannot be read fails the build, named
         raise BuildFailed(exc.source, exc.file, exc.rule, exc.detail) from exc
     for name, verdict in sorted(verdicts.items()):
-        if verdict["status"] != "pass":
-            log.warning(
+        if verdict["status"] != "pass":  # the summary's "stale" line names them
+            log.info(
                 "source %s: newest period %s days old, %s after %s days",
                 name,
                 verdict["age_days"],
@@ -609,6 +621,9 @@ def publish(settings: Settings, build_path: Path) -> Path:
             "warehouse", build_id(build_path), "accepted", "only audited warehouse-* builds are published"
         )
     with _publication_lock(settings):
+        held = hold_of(settings)
+        if held is not None:  # a rollback made while this build ran
+            raise BuildFailed("warehouse", build_id(build_path), "held", held.reason(1))
         current = published_build(settings)
         if current is not None and build_id(current) > build_id(build_path):
             raise BuildFailed(
@@ -660,46 +675,144 @@ def export_marts(build_path: Path) -> list[Path]:
     return written
 
 
-def rollback(settings: Settings) -> Path:
-    """Publish the build before the current one."""
+HOLD_FILE = "hold.json"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A build an operator published by hand (rollback or roll-forward): builds wait until
+    the operator releases it, whatever is published meanwhile. Not released by a newer
+    vintage: nothing can tell whether that vintage fixes what the rollback was for, and a
+    hold that ended by itself would publish the rolled-back data again."""
+
+    build: str
+    replaced: str
+    by: str
+    at: str
+
+    def reason(self, waiting: int) -> str:
+        return (
+            f"held: {self.build} was published by {self.by} on {self.at} in place of {self.replaced};"
+            f" {waiting} published vintage(s) wait; make release (or make rollforward) lets builds publish again"
+        )
+
+
+def hold_of(settings: Settings) -> Hold | None:
+    path = settings.builds_dir / HOLD_FILE
+    if not path.exists():
+        return None
+    return Hold(**json.loads(path.read_text()))
+
+
+def _hold(settings: Settings, hold: Hold) -> None:
+    path = settings.builds_dir / HOLD_FILE
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(hold.__dict__, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+@dataclass(frozen=True)
+class Switch:
+    """What a rollback or roll-forward published, and what it replaced."""
+
+    published: Path
+    replaced: Path
+    held: bool
+
+    def line(self, settings: Settings) -> str:
+        hold = hold_of(settings)
+        after = (
+            f"held: builds wait until make release ({hold.build})"
+            if hold is not None
+            else "not held: the next build publishes as usual"
+        )
+        return f"published {build_id(self.published)} in place of {build_id(self.replaced)}; {after}"
+
+
+def _switch_by_hand(settings: Settings, step: int, by: str) -> Switch:
+    """Publish the kept build ``step`` places from the published one (-1 older, +1 newer)."""
     with _publication_lock(settings):
         kept = builds(settings)
         current = published_build(settings)
-        older = [b for b in kept if current is None or b < current]
-        if current is None or not older:
+        if current is None:
+            raise BuildFailed("warehouse", str(settings.warehouse_path), by, "no warehouse is published")
+        index = kept.index(current) + step
+        if not 0 <= index < len(kept):
+            where = "earlier" if step < 0 else "newer"
             raise BuildFailed(
-                "warehouse", str(settings.warehouse_path), "rollback", "no earlier build is kept to roll back to"
+                "warehouse", build_id(current), by, f"no {where} build is kept to {by.replace('-', ' ')} to"
             )
-        _switch_to(settings, older[-1])
-        return older[-1]
+        target = kept[index]
+        _switch_to(settings, target)
+        newest = target == kept[-1]
+        if by == "roll-forward" and newest:
+            (settings.builds_dir / HOLD_FILE).unlink(missing_ok=True)
+        else:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            _hold(settings, Hold(build_id(target), build_id(current), by, stamp))
+        log.info("%s: published %s in place of %s", by, build_id(target), build_id(current))
+        return Switch(target, current, hold_of(settings) is not None)
+
+
+def rollback(settings: Settings) -> Switch:
+    """Publish the build before the published one, and hold it: builds wait for a release."""
+    return _switch_by_hand(settings, -1, "rollback")
+
+
+def rollforward(settings: Settings) -> Switch:
+    """Publish the build after the published one; at the newest kept build the hold ends."""
+    return _switch_by_hand(settings, +1, "roll-forward")
+
+
+def release(settings: Settings) -> Hold | None:
+    """End a hold: the next build (nightly, an Asset event, make build) publishes as usual."""
+    with _publication_lock(settings):
+        held = hold_of(settings)
+        (settings.builds_dir / HOLD_FILE).unlink(missing_ok=True)
+        return held
 
 
 def summary_line(settings: Settings) -> str:
-    marts = audit(settings.warehouse_path)
-    parts = ", ".join(
-        f"{m.name}: {m.rows:,} rows" + (f", latest month {m.latest_month}" if m.latest_month else "") for m in marts
-    )
-    return f"{settings.warehouse_path} -- {parts}"
-
-
-def freshness_lines(settings: Settings) -> list[str]:
-    """The published build and its stale sources, from its meta tables."""
+    """The published warehouse in one line: its path, build, marts and rows."""
     import duckdb
 
+    marts = audit(settings.warehouse_path)
+    months = [m.latest_month for m in marts if m.latest_month]
+    newest = f", newest month {max(months)[:7]}" if months else ""
+    rows = sum(m.rows for m in marts)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         build, revision, built_at = con.execute(
             "select build_id, code_revision, built_at from meta.meta_build"
         ).fetchone()
+    return (
+        f"{settings.warehouse_path} ({build}, built {built_at:%Y-%m-%d %H:%M %Z} from code {revision};"
+        f" {len(marts)} marts, {rows:,} rows{newest})"
+    )
+
+
+def mart_lines(settings: Settings) -> list[str]:
+    """One line per mart of the published warehouse: rows and latest month."""
+    return [
+        f"  {m.name}: {m.rows:,} rows" + (f", latest month {m.latest_month}" if m.latest_month else "")
+        for m in audit(settings.warehouse_path)
+    ]
+
+
+def freshness_lines(settings: Settings) -> list[str]:
+    """The published build's stale sources and those not in it, from its meta tables."""
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         stale = con.execute(
             "select source_name, last_period_covered, freshness_warn_after_days from meta.meta_sources"
             " where is_stale order by source_name"
         ).fetchall()
         missing = [r[0] for r in con.execute("select source_name from meta.meta_sources where not is_built").fetchall()]
-    lines = [f"build {build} (code {revision}, built {built_at:%Y-%m-%d %H:%M %Z})"]
+    lines = []
     if stale:
         lines.append(
-            "stale sources (newest period older than the publisher's cycle): "
-            + ", ".join(f"{name} (to {period}, > {days} days)" for name, period, days in stale)
+            f"stale: {len(stale)} source(s) whose newest period is older than the publisher's cycle"
+            f" (meta.meta_sources says how old): {', '.join(name for name, _, _ in stale)}"
         )
     if missing:
         lines.append("not published, not in this build: " + ", ".join(missing))
