@@ -8,6 +8,8 @@ CLIENTS := .venv-clients
 CELERY_VENV := .venv-celery
 BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
+# Every runtime command goes through the wrapper the README's commands use: one environment.
+WAREHOUSE := $(CURDIR)/bin/warehouse
 
 # A project-local Airflow: SQLite metadata and this project's DAGs only.
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
@@ -20,18 +22,21 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: help install install-dev airflow-init airflow browser run test lint unit e2e build rollback builds summary answers report bench mutations deploy-services deploy-test clean
+.PHONY: help install install-dev airflow-init airflow browser run test lint unit e2e build rollback rollforward release builds summary marts settings answers report bench mutations deploy-services deploy-test clean
 
 help:
 	@echo "make run      set up, then run every ingest DAG and the warehouse build (Airflow, SQLite)"
 	@echo "make test     set up, lint (ruff, sqlfluff) and run the test suite"
 	@echo "make build    rebuild and republish the warehouse from the published sources (no Airflow)"
-	@echo "make rollback publish the previous warehouse build again"
+	@echo "make rollback publish the build before the published one and hold it: builds wait for make release"
+	@echo "make rollforward publish the build after the published one (the newest kept one ends the hold)"
+	@echo "make release  end a hold: the next build publishes as usual"
 	@echo "make builds   list the kept builds, the published one marked"
+	@echo "make summary  what is published (make marts: each mart's rows and latest month)"
 	@echo "make report   draw the report (charts, sentences) from the published warehouse again"
 	@echo "make answers  the headline questions answered from the published marts, beside the published figures"
 	@echo "make mutations corrupt every source's fixture and real file; the verdict table (README)"
-	@echo "make airflow  the scheduler, api-server and UI of this project on http://localhost:8080 (airflow standalone)"
+	@echo "make airflow  the local Airflow (UI on http://127.0.0.1:8080; AIRFLOW_HOST, AIRFLOW_PORT, AIRFLOW_WORKERS); Ctrl-C stops it"
 	@echo "make deploy-test replay docker-compose.yaml's services (Postgres, Redis, two Celery workers) and check a deployment"
 	@echo "make bench    measure the pipeline on SOURCE_MIRROR (default ../shared/sources); table + data/bench/latest.json"
 
@@ -59,9 +64,13 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 
 airflow-init: $(AIRFLOW_HOME)/airflow.db
 
-# LocalExecutor and SQLite, with this project's DAGs and plugin; unpausing starts no run.
+# The api-server (UI), scheduler, dag-processor and triggerer: LocalExecutor and SQLite, with
+# this project's DAGs and plugin; unpausing starts no run. Ctrl-C stops every service.
+AIRFLOW_HOST ?= 127.0.0.1
+AIRFLOW_PORT ?= 8080
+AIRFLOW_WORKERS ?= 2
 airflow: install airflow-init
-	AIRFLOW__CORE__EXECUTOR=LocalExecutor $(BIN)/airflow standalone
+	$(WAREHOUSE) python -m treasury_warehouse airflow --host $(AIRFLOW_HOST) --port $(AIRFLOW_PORT) --workers $(AIRFLOW_WORKERS)
 
 $(CELERY_VENV)/.installed: requirements-celery.txt requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(CELERY_VENV)
@@ -77,27 +86,42 @@ deploy-services:
 deploy-test: $(CELERY_VENV)/.installed deploy-services
 	$(CELERY_VENV)/bin/python -m treasury_warehouse.deploy celery
 
-run: install airflow-init
-	$(PY) -m treasury_warehouse airflow-run
-	$(PY) -m treasury_warehouse summary
+# The SOURCE_MIRROR `make run` ran with (empty: the publishers), for `make airflow` and
+# bin/warehouse afterwards.
+settings:
+	@mkdir -p $(AIRFLOW_HOME)
+	@printf 'SOURCE_MIRROR=%q\n' "$${SOURCE_MIRROR:-}" > $(AIRFLOW_HOME)/settings.env
+
+run: install airflow-init settings
+	@$(WAREHOUSE) python -m treasury_warehouse airflow-run
+	@$(WAREHOUSE) python -m treasury_warehouse summary
 
 build: install
-	$(PY) -m treasury_warehouse build
+	@$(WAREHOUSE) python -m treasury_warehouse build
 
 rollback: install
-	$(PY) -m treasury_warehouse rollback
+	@$(WAREHOUSE) python -m treasury_warehouse rollback
+
+rollforward: install
+	@$(WAREHOUSE) python -m treasury_warehouse rollforward
+
+release: install
+	@$(WAREHOUSE) python -m treasury_warehouse release
 
 builds: install
-	$(PY) -m treasury_warehouse builds
+	@$(WAREHOUSE) python -m treasury_warehouse builds
 
 summary: install
-	$(PY) -m treasury_warehouse summary
+	@$(WAREHOUSE) python -m treasury_warehouse summary
+
+marts: install
+	@$(WAREHOUSE) python -m treasury_warehouse summary --marts
 
 answers: install
-	$(PY) -m treasury_warehouse answers
+	@$(WAREHOUSE) python -m treasury_warehouse answers
 
 report: install
-	$(PY) -m treasury_warehouse report
+	@$(WAREHOUSE) python -m treasury_warehouse report
 
 mutations: install
 	$(PY) -m treasury_warehouse.mutations --real $${SOURCE_MIRROR:-../shared/sources}

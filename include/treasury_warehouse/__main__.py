@@ -2,12 +2,15 @@
 
 dags            ingest DAG ids, one a line
 airflow-run     run DAGs in order under Airflow (`airflow dags test`), as `make run` does
+airflow         the local Airflow (api-server, scheduler, dag-processor, triggerer) until stopped
 ingest NAME     run one source's ingest steps without Airflow
 build           dbt build, audit and publish without Airflow (--force: even with fewer marts)
 summary         the published warehouse's path and what it holds
 answers         the headline questions answered from the marts, beside the published figures
 report          draw the report (charts and sentences) from the published warehouse again
-rollback        publish the build before the current one
+rollback        publish the build before the published one, and hold it (builds wait)
+rollforward     publish the build after the published one (the newest ends the hold)
+release         end a hold: the next build publishes as usual
 builds          the kept builds, the published one marked
 """
 
@@ -16,8 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+from pathlib import Path
 
+from treasury_warehouse import local_airflow
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import PipelineError
 from treasury_warehouse.sources import SOURCES
@@ -36,6 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     airflow_run = commands.add_parser("airflow-run")
     airflow_run.add_argument("dag_ids", nargs="*", help="default: every ingest DAG, then build_warehouse")
     airflow_run.add_argument("--conf", help="run configuration as JSON, e.g. '{\"force\": true}' for ingest DAGs")
+    serve = commands.add_parser("airflow")
+    serve.add_argument("--host", default=os.environ.get("AIRFLOW_HOST") or local_airflow.DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT") or local_airflow.DEFAULT_PORT))
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("AIRFLOW_WORKERS") or local_airflow.DEFAULT_WORKERS),
+        help="LocalExecutor worker processes (tasks at once)",
+    )
     ingest = commands.add_parser("ingest")
     ingest.add_argument("name", choices=sorted(SOURCES))
     ingest.add_argument("--force", action="store_true", help="publish a file that fails only the vintage comparison")
@@ -44,18 +59,31 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument(
         "--force", action="store_true", help="publish whatever is built, even fewer marts than the published build"
     )
-    for name in ("summary", "rollback", "builds", "report"):
+    summary = commands.add_parser("summary")
+    summary.add_argument("--marts", action="store_true", help="each mart's rows and latest month too")
+    for name in ("rollback", "rollforward", "release", "builds", "report"):
         commands.add_parser(name)
     answers = commands.add_parser("answers")
     answers.add_argument("--year", type=int, default=2025, help="the year the flows questions ask about")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    _log_to(settings.data_dir / "logs" / f"{args.command}.log")
     try:
         return _run(args, settings)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _log_to(path: Path) -> None:
+    """Warnings on the terminal; everything (dbt's output, each library's INFO) in path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    detail = logging.FileHandler(path, mode="w")
+    detail.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[console, detail], force=True)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -71,6 +99,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         dag_ids = args.dag_ids or [*ingest_dag_ids(), "build_warehouse", "report_warehouse"]
         code, _ = run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf, named=bool(args.dag_ids))
         return code
+    elif args.command == "airflow":
+        options = local_airflow.Options(args.host, args.port, args.workers)
+        home = os.environ.get("AIRFLOW_HOME", "airflow")
+        return local_airflow.serve(options, Path(home) / "logs" / "services")
     elif args.command == "ingest":
         from treasury_warehouse.pipeline import ingest
 
@@ -84,11 +116,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             built = warehouse.build(settings, partial=args.force)
         except warehouse.NotReady as exc:
-            print(f"no build: {exc} (or build what there is: build --force)", file=sys.stderr)
+            hint = "" if warehouse.hold_of(settings) else " (or build what there is: build --force)"
+            print(f"no build: {exc}{hint}", file=sys.stderr)
             return 3
         accepted = warehouse.accept(built)
         warehouse.publish(settings, accepted)
-        print(warehouse.summary_line(settings))
+        print(f"published {warehouse.build_id(accepted)}: {warehouse.summary_line(settings)}")
+        _report(settings)
         for held in held_back(accepted):
             print(f"error: {held.message}", file=sys.stderr)
         return 1 if held_back(accepted) else 0
@@ -97,14 +131,20 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)
             return 1
         print(f"published warehouse: {warehouse.summary_line(settings)}")
+        if args.marts:
+            print("\n".join(warehouse.mart_lines(settings)))
+        held = warehouse.hold_of(settings)
+        if held is not None:
+            print(held.reason(len(warehouse.changed_since(settings, warehouse.published_build(settings)))))
         for line in warehouse.freshness_lines(settings):
             print(line)
-        print(f"Parquet exports of the marts: {settings.exports_dir}")
-        print(f"dbt docs (lineage, columns, tests): {warehouse.docs_path(settings)}")
-        for index in sorted(settings.quality_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html")):
-            print(f"Great Expectations Data Docs ({index.parents[4].name}): {index}")
         report = warehouse.report_path(settings)
         print(f"report (charts and sentences): {report if report.exists() else 'not made yet: make report'}")
+        docs = sorted(settings.quality_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html"))
+        gx = settings.quality_dir / "<source>" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        data_docs = f"; Data Docs ({len(docs)} sources) {gx}" if docs else ""
+        print(f"docs: dbt {warehouse.docs_path(settings)}{data_docs}")
+        print(f"Parquet exports of the marts: {settings.exports_dir}")
     elif args.command == "answers":
         from treasury_warehouse.answers import answers, render
 
@@ -116,14 +156,36 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from treasury_warehouse.report import build_report
 
         print(f"report: {build_report(settings)}")
-    elif args.command == "rollback":
-        restored = warehouse.rollback(settings)
-        print(f"published {restored.name} again: {warehouse.summary_line(settings)}")
+    elif args.command in ("rollback", "rollforward"):
+        switch = warehouse.rollback(settings) if args.command == "rollback" else warehouse.rollforward(settings)
+        print(switch.line(settings))
+        _report(settings)
+    elif args.command == "release":
+        held = warehouse.release(settings)
+        print(
+            f"released {held.build} (published by {held.by} on {held.at}): the next build publishes as usual"
+            if held
+            else "nothing was held"
+        )
     elif args.command == "builds":
         current = warehouse.published_build(settings)
+        held = warehouse.hold_of(settings)
         for path in warehouse.builds(settings):
-            print(("* " if path == current else "  ") + str(path))
+            mark = "* " if path == current else "  "
+            note = f"  (held since {held.at}, by {held.by})" if held and path == current else ""
+            print(f"{mark}{warehouse.build_id(path)}{note}")
     return 0
+
+
+def _report(settings: Settings) -> None:
+    """Every publication shows its own report: the build's, drawn now if it has none."""
+    from treasury_warehouse import warehouse
+    from treasury_warehouse.report import build_report
+
+    current = warehouse.published_build(settings)
+    if current is not None and not warehouse.sidecar(current, "report").is_dir():
+        build_report(settings, current)
+    print(f"report: {warehouse.report_path(settings)}")
 
 
 if __name__ == "__main__":

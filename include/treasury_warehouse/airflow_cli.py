@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TAIL_LINES = 15
+# The longest line a summary prints; the task log has the rest.
+LINE_WIDTH = 200
 # Pipeline errors read "[source] file: rule '...' failed: detail", the detail possibly
 # continued on indented lines.
 SKIPPED = re.compile(r"not configured, skipped: (.*)")
@@ -129,20 +131,41 @@ def run_dags(
         bag = _dag_bag()
     run_conf = json.loads(conf) if conf else None
     outcomes: list[Outcome] = []
-    for dag_id in dag_ids:
-        if dag_id == REPORT_DAG and not named and not _report_due():
-            print(f"{dag_id}: not triggered (the published warehouse has its report)", flush=True)
+    # Whatever publishes a warehouse is followed by its report, as the warehouse Asset
+    # triggers it under a scheduler.
+    implicit_report = REPORT_DAG not in dag_ids
+    for dag_id in [*dag_ids, REPORT_DAG] if implicit_report else dag_ids:
+        if dag_id == REPORT_DAG and (implicit_report or not named) and not _report_due():
+            if not implicit_report:
+                print(f"{dag_id}: not triggered (the published warehouse has its report)", flush=True)
             continue
-        outcome = run_dag(bag, dag_id, log_dir, run_conf if dag_id != BUILD_DAG else None)
+        outcome = run_dag(bag, dag_id, log_dir, run_conf if dag_id not in (BUILD_DAG, REPORT_DAG) else None)
         outcomes.append(outcome)
-        print(f"{dag_id}: {outcome.status} in {outcome.seconds:.1f}s (log: {outcome.log_path})", flush=True)
+        print(f"{dag_id}: {_short(outcome.status)} in {outcome.seconds:.1f}s", flush=True)
         if outcome.failed:
-            print(failure_reason(outcome.log_path.read_text(errors="replace")), file=sys.stderr, flush=True)
+            reason = failure_reason(outcome.log_path.read_text(errors="replace"))
+            print(reason + _force_hint(dag_id, reason), file=sys.stderr, flush=True)
+    print(f"logs: {log_dir / '<dag_id>.log'}", flush=True)
     failed = [o.dag_id for o in outcomes if o.failed]
     if failed:
         print(f"failed: {', '.join(failed)} (the others ran; see each log)", file=sys.stderr)
         return 1, outcomes
     return 0, outcomes
+
+
+def _short(status: str, width: int = LINE_WIDTH) -> str:
+    return status if len(status) <= width else status[: width - 5].rstrip() + " ...)"
+
+
+def _force_hint(dag_id: str, reason: str) -> str:
+    """How to publish a file that failed only the comparison with the last vintage."""
+    if "rule 'vintage_comparison' failed" not in reason:
+        return ""
+    conf = '\'{"force": true, "reason": "why the revision is right"}\''
+    return (
+        "\n  if it is a genuine revision (a benchmark, a new survey), publish it with a reason:"
+        f"\n  bin/warehouse python -m treasury_warehouse airflow-run {dag_id} --conf {conf}"
+    )
 
 
 def _report_due() -> bool:
@@ -163,5 +186,5 @@ def failure_reason(log: str) -> str:
         return "\n".join(f"  {line}" for line in lines[-TAIL_LINES:])
     first = starts[-1]
     reason = [lines[first][PIPELINE_ERROR.search(lines[first]).start() :]]
-    reason += [line for line in lines[first + 1 : first + 1 + TAIL_LINES] if line.startswith("  ")]
-    return "\n".join(f"  {LOG_SUFFIX.sub('', line)}" for line in reason)
+    reason += [line for line in lines[first + 1 : first + 1 + TAIL_LINES] if line.startswith("  ")][:3]
+    return "\n".join(f"  {_short(LOG_SUFFIX.sub('', line).strip(), LINE_WIDTH)}" for line in reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -117,11 +118,19 @@ def fetch(url: str, source: str, *, session: requests.Session | None = None, sec
     return Fetched(url=path.as_uri(), content=content, status=None)
 
 
+def _why(exc: requests.RequestException) -> str:
+    """A connection failure in a few words: urllib3's innermost reason, without object reprs."""
+    reason = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", None) or reason  # MaxRetryError wraps the cause
+    text = re.sub(r"<[^>]*>:?\s*", "", str(reason)).strip()
+    return f"{type(reason).__name__}: {text}"[:200]
+
+
 def _fetch_http(url: str, source: str, session: requests.Session) -> Fetched:
     try:
         response = session.get(url, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
     except requests.RequestException as exc:
-        raise FetchError(source, url, "reachable", f"no response after retries: {exc}") from exc
+        raise FetchError(source, url, "reachable", f"no response after retries: {_why(exc)}") from exc
     if response.status_code >= 400:
         kind = "client error, not retried" if response.status_code < 500 else "server error after retries"
         raise FetchError(source, url, "http_status", f"HTTP {response.status_code} ({kind})")

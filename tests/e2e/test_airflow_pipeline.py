@@ -4,7 +4,9 @@ mirror served over HTTP on 127.0.0.1, and a corrupted release is stopped at the 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -102,6 +104,8 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     good = deployment.run()
 
     assert good.code == 0, good.output
+    assert len(good.output.splitlines()) <= 24, good.output  # a line per DAG, and where the logs are
+    assert max(len(line) for line in good.output.splitlines()) <= 200, good.output
     for name, source in SOURCES.items():
         expected = f"ingest_{name}: skipped ([{name}]" if source.api_key_env else f"ingest_{name}: ok"
         assert expected in good.output
@@ -132,6 +136,11 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     assert forced.code == 0, forced.output
     assert "ingest_tic_mfh: ok" in forced.output
     assert "build_warehouse: ok" in forced.output
+    # The new build's report follows its publication, as the warehouse Asset would trigger it.
+    assert "report_warehouse: ok" in forced.output
+    report = (deployment.data_dir / "report").resolve()
+    assert report.parent == (deployment.data_dir / "warehouse.duckdb").resolve().parent
+    assert (report / "index.html").exists()
     assert len(list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))) == 1
     assert staging_tables(deployment.warehouse) == rows_before
 
@@ -174,3 +183,48 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     assert "ingest_tic_shl: unchanged" in missing.output
     assert "failed: ingest_tic_slt" in missing.output
     assert "loc=" not in missing.output  # the reason is the pipeline's message, not the log formatter's
+
+
+def test_the_readme_commands_run_through_the_wrapper_with_the_mirror_make_run_used(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """After `make run` with a mirror, the README's commands outside make (bin/warehouse ...)
+    use that mirror: no network, no variable to export, no virtual environment activated."""
+    home = Path(deployment.env["AIRFLOW_HOME"])
+    remembered = subprocess.run(
+        ["make", "-s", "settings"],
+        env={**os.environ, "AIRFLOW_HOME": str(home), "SOURCE_MIRROR": deployment.env["SOURCE_MIRROR"]},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert remembered.stdout == ""
+    bin_dir = str(Path(sys.executable).parent)
+    bare = {
+        "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != bin_dir),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "AIRFLOW_HOME": str(home),
+        "DATA_DIR": str(deployment.data_dir),
+    }
+    ran = subprocess.run(
+        [str(PROJECT_ROOT / "bin" / "warehouse"), "airflow", "dags", "test", "ingest_tic_mfh"],
+        env=bare,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert "graphviz" not in ran.stdout + ran.stderr
+    [manifest] = (deployment.data_dir / "raw" / "tic_mfh").glob("*/manifest.json")
+    assert json.loads(manifest.read_text())["url"] == f"{deployment.env['SOURCE_MIRROR']}/tic/mfhhis01.txt"
+    assert list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))
+
+
+def test_the_readme_names_only_commands_that_carry_their_environment() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    commands = [c for c in re.findall(r"`([^`\n]+)`", readme) if re.match(r"(airflow |python )", c)]
+    assert commands == [], f"run these through make or bin/warehouse: {commands}"
+    assert ".venv/bin/" not in readme
