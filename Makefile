@@ -90,7 +90,8 @@ deploy-test: $(CELERY_VENV)/.installed deploy-services
 # bin/warehouse afterwards.
 settings:
 	@mkdir -p $(AIRFLOW_HOME)
-	@printf 'SOURCE_MIRROR=%q\n' "$${SOURCE_MIRROR:-}" > $(AIRFLOW_HOME)/settings.env
+	@mirror="$${SOURCE_MIRROR:-}"; if [[ -n "$$mirror" && "$$mirror" != *://* && -d "$$mirror" ]]; then mirror="$$(cd "$$mirror" && pwd)"; fi; \
+		printf 'SOURCE_MIRROR=%q\n' "$$mirror" > $(AIRFLOW_HOME)/settings.env
 
 run: install airflow-init settings
 	@$(WAREHOUSE) python -m treasury_warehouse airflow-run

@@ -694,7 +694,7 @@ def test_a_rollback_holds_until_an_operator_releases_it(published_copy: Settings
     for force in (False, True):
         verdict = warehouse.plan(settings, force=force)
         assert not verdict.due
-        assert verdict.reason.startswith(f"held: {warehouse.build_id(first)} was published by rollback")
+        assert verdict.reason.startswith(f"held: {warehouse.build_id(first)} (rollback on ")
         assert "1 published vintage(s) wait" in verdict.reason
     with pytest.raises(warehouse.NotReady, match="held"):
         warehouse.build(settings)

@@ -121,7 +121,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return 3
         accepted = warehouse.accept(built)
         warehouse.publish(settings, accepted)
-        print(f"published {warehouse.build_id(accepted)}: {warehouse.summary_line(settings)}")
+        print(f"published: {warehouse.summary_line(settings)}")
         _report(settings)
         for held in held_back(accepted):
             print(f"error: {held.message}", file=sys.stderr)

@@ -692,8 +692,8 @@ class Hold:
 
     def reason(self, waiting: int) -> str:
         return (
-            f"held: {self.build} was published by {self.by} on {self.at} in place of {self.replaced};"
-            f" {waiting} published vintage(s) wait; make release (or make rollforward) lets builds publish again"
+            f"held: {self.build} ({self.by} on {self.at}, in place of {self.replaced});"
+            f" {waiting} published vintage(s) wait; make release lets builds publish again"
         )
 
 
@@ -810,10 +810,9 @@ def freshness_lines(settings: Settings) -> list[str]:
         missing = [r[0] for r in con.execute("select source_name from meta.meta_sources where not is_built").fetchall()]
     lines = []
     if stale:
-        lines.append(
-            f"stale: {len(stale)} source(s) whose newest period is older than the publisher's cycle"
-            f" (meta.meta_sources says how old): {', '.join(name for name, _, _ in stale)}"
-        )
+        names = [name for name, _, _ in stale]
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        lines.append(f"stale (newest period older than the publisher's cycle; meta.meta_sources): {shown}")
     if missing:
         lines.append("not published, not in this build: " + ", ".join(missing))
     return lines
