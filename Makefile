@@ -22,7 +22,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: help install install-dev airflow-init airflow browser run test lint unit e2e build rollback rollforward release builds summary marts settings answers report bench mutations deploy-services deploy-test clean
+.PHONY: help install install-dev airflow-init airflow browser run test lint unit e2e build rollback rollforward release builds summary marts settings answers report bench mutations deploy-services deploy-test postgres serve clean
 
 help:
 	@echo "make run      set up, then run every ingest DAG and the warehouse build (Airflow, SQLite)"
@@ -38,6 +38,7 @@ help:
 	@echo "make mutations corrupt every source's fixture and real file; the verdict table (README)"
 	@echo "make airflow  the local Airflow (UI on http://127.0.0.1:8080; AIRFLOW_HOST, AIRFLOW_PORT, AIRFLOW_WORKERS); Ctrl-C stops it"
 	@echo "make deploy-test replay docker-compose.yaml's services (Postgres, Redis, two Celery workers) and check a deployment"
+	@echo "make serve    copy the published build into the serving database (Postgres; SERVING_DSN) and publish it there"
 	@echo "make bench    measure the pipeline on SOURCE_MIRROR (default ../shared/sources); table + data/bench/latest.json"
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -118,6 +119,9 @@ summary: install
 marts: install
 	@$(WAREHOUSE) python -m treasury_warehouse summary --marts
 
+serve: install
+	@$(WAREHOUSE) python -m treasury_warehouse serve
+
 answers: install
 	@$(WAREHOUSE) python -m treasury_warehouse answers
 
@@ -140,7 +144,12 @@ lint: install-dev
 browser:
 	@command -v chromium > /dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null)
 
-test: lint $(CLIENTS)/.installed browser
+# The serving database's tests run the distribution's Postgres server (and psql, as a BI host would).
+postgres:
+	@(ls /usr/lib/postgresql/*/bin/postgres && command -v psql) > /dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null)
+
+test: lint $(CLIENTS)/.installed browser postgres
 	DUCKDB1_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
 
 clean:

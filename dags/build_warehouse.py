@@ -31,6 +31,25 @@ from treasury_warehouse.orchestration import (
 from treasury_warehouse.sources import SOURCES
 
 
+def _serving():
+    """The serving database from the environment, its writer's password from there or from
+    the Airflow connection warehouse_serving (host, port, schema = database, login, password)."""
+    from treasury_warehouse.serve import Serving
+
+    from_env = Serving.from_env()
+    if from_env is not None:
+        return from_env
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    try:
+        connection = Connection.get("warehouse_serving")
+    except (AirflowNotFoundException, AirflowRuntimeError):
+        return None
+    dsn = f"host={connection.host} port={connection.port or 5432} dbname={connection.schema or 'warehouse'}"
+    return Serving(f"{dsn} user={connection.login}", connection.password or None)
+
+
 @dag(
     dag_id="build_warehouse",
     description="dbt build into a new file, audit, publish atomically",
@@ -126,9 +145,28 @@ def build_warehouse():
             raise AirflowFailException("\n".join(h.message for h in held))
         print("no vintage was held back")
 
+    @task(retries=1, pool=WAREHOUSE_POOL)
+    def serve(build_path: str) -> str | None:
+        """Copy the published build into the serving database (Postgres) and publish it
+        there, when one is set (SERVING_DSN, or the Airflow connection warehouse_serving)."""
+        from pathlib import Path
+
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from treasury_warehouse.serve import serve
+
+        serving = _serving()
+        if serving is None:
+            raise AirflowSkipException("serving database: off (set SERVING_DSN to serve the marts from Postgres)")
+        served = serve(serving, Path(build_path))
+        print(served.line())
+        return served.build
+
     built = dbt_build()
     due() >> built
-    quarantined_vintages(publish(audit(built)))
+    published = publish(audit(built))
+    quarantined_vintages(published)
+    serve(published)
 
 
 build_warehouse()

@@ -3,10 +3,13 @@ its own AIRFLOW_HOME before anything imports Airflow."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.server
 import json
 import os
+import shutil
+import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -130,3 +133,124 @@ class WebhookServer:
 def webhook_server() -> Iterator[WebhookServer]:
     with WebhookServer() as server:
         yield server
+
+
+# -- one built warehouse, shared by the tests that read it or copy it ----------------------
+
+
+@pytest.fixture(scope="session")
+def published_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every file source of the fixture mirror, landed, gated and published once."""
+    from treasury_warehouse.config import Settings
+    from treasury_warehouse.pipeline import ingest
+    from treasury_warehouse.sources import SOURCES
+
+    root = tmp_path_factory.mktemp("published")
+    settings = dataclasses.replace(
+        Settings.from_env(), data_dir=root, source_mirror=str(FIXTURE_MIRROR), warehouse_path=root / "w.duckdb"
+    )
+    for source in SOURCES.values():
+        if not source.api_key_env:
+            ingest(source.name, settings)
+    return settings.published_dir
+
+
+def build_and_publish(settings) -> Path:
+    from treasury_warehouse import warehouse
+
+    build_path = warehouse.accept(warehouse.build(settings))
+    warehouse.publish(settings, build_path)
+    return build_path
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory, published_fixtures: Path):
+    """One build of every fixture source, published, for the tests that only read it (or copy it)."""
+    from treasury_warehouse.config import Settings
+
+    root = tmp_path_factory.mktemp("published-build")
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        data_dir=root / "data",
+        warehouse_path=root / "data" / "warehouse.duckdb",
+        source_mirror=str(FIXTURE_MIRROR),
+        keep_builds=2,
+    )
+    shutil.copytree(published_fixtures, settings.published_dir)
+    build_and_publish(settings)
+    return settings
+
+
+@pytest.fixture
+def published_copy(published, tmp_path: Path):
+    """The shared published deployment, copied (its symlinks relative), for a test that changes it."""
+    shutil.copytree(published.data_dir, tmp_path / "data", symlinks=True)
+    return dataclasses.replace(
+        published, data_dir=tmp_path / "data", warehouse_path=tmp_path / "data" / "warehouse.duckdb"
+    )
+
+
+# -- one Postgres server (the distribution's), shared by the tests that serve marts --------
+
+
+@dataclasses.dataclass
+class PostgresServer:
+    port: int
+    admin: str
+    password: str
+    process: subprocess.Popen
+
+    def dsn(self, user: str | None = None, database: str = "postgres") -> str:
+        return f"host=127.0.0.1 port={self.port} dbname={database} user={user or self.admin}"
+
+    def uri(self, user: str, database: str = "warehouse") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A Postgres cluster of the distribution's binaries on loopback (`make test` installs
+    the package), as the postgres user when run as root: initdb refuses root."""
+    import secrets
+    import socket
+    import time
+
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+    if not bins:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have the postgresql package (make test installs it)")
+        pytest.skip("no Postgres server binaries under /usr/lib/postgresql: run make test")
+    pg_bin = bins[-1].parent
+    # Not under pytest's own temporary folder: the postgres user cannot traverse root's.
+    folder = Path(tempfile.mkdtemp(prefix="tw-postgres-"))
+    as_user: dict = {"user": "postgres", "group": "postgres", "extra_groups": []} if os.geteuid() == 0 else {}
+    password = secrets.token_urlsafe(16)
+    (folder / "pw").write_text(password)
+    if as_user:
+        for path in (folder, folder / "pw"):
+            shutil.chown(path, "postgres")
+    initdb = [str(pg_bin / "initdb"), "-D", str(folder / "db"), "-U", "admin", "--pwfile", str(folder / "pw")]
+    initdb += ["-A", "scram-sha-256"]
+    subprocess.run(initdb, check=True, capture_output=True, timeout=300, cwd=folder, **as_user)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (folder / "postgres.log").open("w")
+    server = [str(pg_bin / "postgres"), "-D", str(folder / "db"), "-p", str(port), "-h", "127.0.0.1", "-k", str(folder)]
+    process = subprocess.Popen(server, stdout=log, stderr=subprocess.STDOUT, cwd=folder, **as_user)
+    deadline = time.monotonic() + 60
+    while True:
+        ready = subprocess.run(
+            ["pg_isready", "-h", "127.0.0.1", "-p", str(port)], capture_output=True, text=True, check=False
+        )
+        if ready.returncode == 0:
+            break
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"Postgres did not start: {(folder / 'postgres.log').read_text()[-2000:]}")
+        time.sleep(0.5)
+    yield PostgresServer(port, "admin", password, process)
+    process.terminate()
+    process.wait(60)
+    log.close()
+    shutil.rmtree(folder, ignore_errors=True)

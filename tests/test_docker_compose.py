@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+# What interpolated() fills every password of .env.example with.
+FILLED = "secret"
 
 
 def compose() -> dict:
@@ -36,7 +38,7 @@ def test_services_of_a_celery_deployment() -> None:
 def interpolated(tmp_path: Path, **overrides: str) -> dict:
     from treasury_warehouse import deploy
 
-    env = deploy.filled_env_file(ROOT / ".env.example", tmp_path / ".env", "secret")
+    env = deploy.filled_env_file(ROOT / ".env.example", tmp_path / ".env", FILLED)
     return deploy.compose_services(ROOT / "docker-compose.yaml", {**env, **overrides})
 
 
@@ -103,3 +105,19 @@ def test_init_creates_the_warehouse_writer_pool() -> None:
     init = "\n".join(compose()["services"]["airflow-init"]["command"])
     assert f"airflow pools set {WAREHOUSE_POOL} 1 " in init
     assert f"airflow pools set {WAREHOUSE_POOL} 1 " in (ROOT / "Makefile").read_text()
+
+
+def test_the_serving_database_is_on_with_its_own_server_and_no_password_in_a_dsn(tmp_path: Path) -> None:
+    services = interpolated(tmp_path)
+    assert services["warehouse-db"]["ports"] == ["5433:5432"]  # BI tools on other hosts
+    for name, service in services.items():
+        if not name.startswith("airflow-"):
+            continue
+        env = service["environment"]
+        assert env["SERVING_DSN"] == "host=warehouse-db port=5432 dbname=warehouse user=warehouse_writer", name
+        assert "password" not in env["SERVING_DSN"]
+        assert env["SERVING_PASSWORD"] == FILLED, name
+        assert "warehouse-db" in service["depends_on"], name
+    assert "treasury_warehouse serve-init" in services["airflow-init"]["command"][1]
+    assert services["airflow-init"]["environment"]["BI_READER_PASSWORD"] == FILLED
+    assert "BI_READER_PASSWORD" not in services["airflow-worker"]["environment"]  # only init knows it

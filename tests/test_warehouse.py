@@ -16,10 +16,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from conftest import build_and_publish
 
 from treasury_warehouse import warehouse
 from treasury_warehouse.config import Settings
-from treasury_warehouse.pipeline import ingest
 from treasury_warehouse.sources import SOURCES
 
 FIXTURE_MIRROR = Path(__file__).resolve().parent / "fixtures" / "mirror"
@@ -37,29 +37,10 @@ def settings(tmp_path: Path, fixture_mirror: Path) -> Settings:
     )
 
 
-@pytest.fixture(scope="module")
-def published_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every file source of the fixture mirror, landed, gated and published once."""
-    root = tmp_path_factory.mktemp("published")
-    settings = dataclasses.replace(
-        Settings.from_env(), data_dir=root, source_mirror=str(FIXTURE_MIRROR), warehouse_path=root / "w.duckdb"
-    )
-    for source in SOURCES.values():
-        if not source.api_key_env:
-            ingest(source.name, settings)
-    return settings.published_dir
-
-
 @pytest.fixture
 def ingested(settings: Settings, published_fixtures: Path) -> Settings:
     shutil.copytree(published_fixtures, settings.published_dir)
     return settings
-
-
-def build_and_publish(settings: Settings) -> Path:
-    build_path = warehouse.accept(warehouse.build(settings))
-    warehouse.publish(settings, build_path)
-    return build_path
 
 
 def mart_value(path: Path, holder: str, month: str) -> float:
@@ -69,22 +50,6 @@ def mart_value(path: Path, holder: str, month: str) -> float:
             " where holder_name = ? and period_month = ?",
             [holder, month],
         ).fetchone()[0]
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory, published_fixtures: Path) -> Settings:
-    """One build of every fixture source, published, for the tests that only read it."""
-    root = tmp_path_factory.mktemp("published-build")
-    settings = dataclasses.replace(
-        Settings.from_env(),
-        data_dir=root / "data",
-        warehouse_path=root / "data" / "warehouse.duckdb",
-        source_mirror=str(FIXTURE_MIRROR),
-        keep_builds=2,
-    )
-    shutil.copytree(published_fixtures, settings.published_dir)
-    build_and_publish(settings)
-    return settings
 
 
 def test_build_publishes_an_audited_build_with_its_docs_and_parquet(published: Settings) -> None:
@@ -198,15 +163,6 @@ def test_duckdb_1x_clients_read_every_mart(published: Settings, duckdb1_clients:
         check=True,
     )
     assert cli.stdout.strip() == str(expected["fct_treasury_holdings_monthly"])
-
-
-@pytest.fixture
-def published_copy(published: Settings, tmp_path: Path) -> Settings:
-    """The shared published deployment, copied (its symlinks relative), for a test that changes it."""
-    shutil.copytree(published.data_dir, tmp_path / "data", symlinks=True)
-    return dataclasses.replace(
-        published, data_dir=tmp_path / "data", warehouse_path=tmp_path / "data" / "warehouse.duckdb"
-    )
 
 
 def test_the_published_file_stands_alone(published_copy: Settings) -> None:

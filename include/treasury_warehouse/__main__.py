@@ -12,6 +12,8 @@ rollback        publish the build before the published one, and hold it (builds 
 rollforward     publish the build after the published one (the newest ends the hold)
 release         end a hold: the next build publishes as usual
 builds          the kept builds, the published one marked
+serve           copy the published build into the serving database (Postgres; SERVING_DSN) and publish it there
+serve-init      create the serving database and its roles (run once, as a Postgres administrator)
 """
 
 from __future__ import annotations
@@ -61,8 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     summary = commands.add_parser("summary")
     summary.add_argument("--marts", action="store_true", help="each mart's rows and latest month too")
-    for name in ("rollback", "rollforward", "release", "builds", "report"):
+    for name in ("rollback", "rollforward", "release", "builds", "report", "serve"):
         commands.add_parser(name)
+    serve_init = commands.add_parser(
+        "serve-init",
+        description="Passwords from the environment: SERVING_ADMIN_PASSWORD (the administrator's), "
+        "SERVING_PASSWORD (the writer's) and BI_READER_PASSWORD (the BI tools' role).",
+    )
+    serve_init.add_argument("--admin-dsn", required=True, help="libpq string of an administrator, no password")
+    serve_init.add_argument("--database", default="warehouse")
     answers = commands.add_parser("answers")
     answers.add_argument("--year", type=int, default=2025, help="the year the flows questions ask about")
     args = parser.parse_args(argv)
@@ -123,6 +132,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         warehouse.publish(settings, accepted)
         print(f"published: {warehouse.summary_line(settings)}")
         _report(settings)
+        _serve(settings)
         for held in held_back(accepted):
             print(f"error: {held.message}", file=sys.stderr)
         return 1 if held_back(accepted) else 0
@@ -160,6 +170,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         switch = warehouse.rollback(settings) if args.command == "rollback" else warehouse.rollforward(settings)
         print(switch.line(settings))
         _report(settings)
+        _serve(settings)
     elif args.command == "release":
         held = warehouse.release(settings)
         print(
@@ -167,6 +178,22 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             if held
             else "nothing was held"
         )
+    elif args.command == "serve":
+        if not _serve(settings):
+            print("serving database: off (set SERVING_DSN to serve the marts from Postgres)", file=sys.stderr)
+            return 2
+    elif args.command == "serve-init":
+        from treasury_warehouse import serve
+
+        needed = ("SERVING_ADMIN_PASSWORD", "SERVING_PASSWORD", "BI_READER_PASSWORD")
+        if missing := [name for name in needed if not os.environ.get(name)]:
+            print(f"error: set {', '.join(missing)}", file=sys.stderr)
+            return 2
+        admin = serve.Serving(args.admin_dsn, os.environ["SERVING_ADMIN_PASSWORD"])
+        for line in serve.init(
+            admin, os.environ["SERVING_PASSWORD"], os.environ["BI_READER_PASSWORD"], database=args.database
+        ):
+            print(line)
     elif args.command == "builds":
         current = warehouse.published_build(settings)
         held = warehouse.hold_of(settings)
@@ -175,6 +202,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             note = f"  (held since {held.at}, by {held.by})" if held and path == current else ""
             print(f"{mark}{warehouse.build_id(path)}{note}")
     return 0
+
+
+def _serve(settings: Settings) -> bool:
+    """Serve the published build from Postgres too, when a serving database is set."""
+    from treasury_warehouse import serve, warehouse
+
+    serving = serve.Serving.from_env()
+    current = warehouse.published_build(settings)
+    if serving is None or current is None:
+        return False
+    print(serve.serve(serving, current).line())
+    return True
 
 
 def _report(settings: Settings) -> None:

@@ -9,6 +9,10 @@ step.<source>.*   fetch, parse, validate, publish of each source (inside `direct
 dbt_build         one `dbt build` of everything published, and its slowest five models
 dbt_per_node      one `dbt build --select <node>` per model and seed, the cost of one dbt
                   process per model (Cosmos' default mode) before any Airflow overhead
+serve             copying the published build into a Postgres serving database (the
+                  distribution's server, started here on loopback) and publishing it there;
+                  a BI query's latency from a Postgres client beside the same query on the
+                  DuckDB file (query only, the connection already open)
 scale.*           the UN votes source (parse + gate) and the alignment models at 1x, 10x,
                   50x the real vote rows; extra roll calls are synthetic, their votes drawn
                   from the real distribution, generated here under data/bench/ and deleted
@@ -182,6 +186,95 @@ def _direct_worker() -> None:
     warehouse.publish(settings, accepted)
     times["warehouse.build_audit_publish"] = time.monotonic() - started
     print(json.dumps({k: round(v, 3) for k, v in times.items()}))
+
+
+SERVE_QUERY = (
+    "select holder_name, holdings_usd_bn from marts.fct_treasury_holdings_monthly"
+    " where period_month = (select max(period_month) from marts.fct_treasury_holdings_monthly)"
+    " order by holdings_usd_bn desc, holder_name limit 5"
+)
+
+
+def _local_postgres(folder: Path, password: str):
+    """A Postgres server of the distribution's binaries on loopback; (process, port)."""
+    import socket
+
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+    if not bins:
+        raise RuntimeError("no Postgres server under /usr/lib/postgresql: apt-get install postgresql")
+    pg_bin = bins[-1].parent
+    as_user: dict = {"user": "postgres", "group": "postgres", "extra_groups": []} if os.geteuid() == 0 else {}
+    folder.mkdir(parents=True)
+    (folder / "pw").write_text(password)
+    if as_user:
+        for path in (folder, folder / "pw"):
+            shutil.chown(path, "postgres")
+    initdb = [str(pg_bin / "initdb"), "-D", str(folder / "db"), "-U", "admin", "--pwfile", str(folder / "pw")]
+    subprocess.run(initdb, check=True, capture_output=True, cwd=folder, **as_user)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = [str(pg_bin / "postgres"), "-D", str(folder / "db"), "-p", str(port), "-h", "127.0.0.1", "-k", str(folder)]
+    process = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder, **as_user)
+    for _ in range(120):
+        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", str(port)], capture_output=True).returncode == 0:
+            return process, port
+        time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("Postgres did not start")
+
+
+def bench_serve(work: Path, mirror: str, runs: int, queries: int = 50) -> dict:
+    """Serve one build into Postgres (each run from empty); a query's latency both ways."""
+    import duckdb
+    import psycopg
+
+    from treasury_warehouse import serve, warehouse
+
+    data_dir = work / "serve" / "data"
+    _ingest_all(data_dir, mirror, work / "serve-ingest.log")
+    settings = dataclasses.replace(Settings.from_env(), data_dir=data_dir, warehouse_path=data_dir / "warehouse.duckdb")
+    build_path = warehouse.accept(warehouse.build(settings, partial=True))
+    warehouse.publish(settings, build_path)
+    folder = Path(tempfile.mkdtemp(prefix="bench-postgres-"))
+    password = "bench-" + os.urandom(8).hex()
+    process, port = _local_postgres(folder / "cluster", password)
+    try:
+        admin = serve.Serving(f"host=127.0.0.1 port={port} dbname=postgres user=admin", password)
+        serve.init(admin, password, password)
+        writer = serve.Serving(f"host=127.0.0.1 port={port} dbname=warehouse user={serve.WRITER_ROLE}", password)
+        samples, rows = [], 0
+        for _ in range(runs):
+            with writer.connect(autocommit=True) as pg:
+                for (schema,) in pg.execute("select nspname from pg_namespace where nspname ~ '^(marts|meta)'"):
+                    pg.execute(psycopg.sql.SQL("drop schema {} cascade").format(psycopg.sql.Identifier(schema)))
+            started, cpu = time.monotonic(), time.process_time()
+            served = serve.serve(writer, build_path)
+            samples.append(Sample(time.monotonic() - started, time.process_time() - cpu, 0.0))
+            rows = served.rows
+
+        def latency(run_query) -> float:
+            run_query()  # warm
+            timings = []
+            for _ in range(queries):
+                started = time.perf_counter()
+                run_query()
+                timings.append(time.perf_counter() - started)
+            return round(statistics.median(timings) * 1000, 2)
+
+        uri = f"postgresql://{serve.READER_ROLE}@127.0.0.1:{port}/warehouse"
+        with psycopg.connect(uri, password=password) as reader, duckdb.connect(str(build_path), read_only=True) as duck:
+            postgres_ms = latency(lambda: reader.execute(SERVE_QUERY).fetchall())
+            duckdb_ms = latency(lambda: duck.execute(SERVE_QUERY).fetchall())
+    finally:
+        process.terminate()
+        process.wait(60)
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(work / "serve", ignore_errors=True)
+    return {
+        "serve": {**summarise(samples), "rows": rows},
+        "serve_query_ms": {"postgres": postgres_ms, "duckdb": duckdb_ms, "queries": queries},
+    }
 
 
 def _ingest_all(data_dir: Path, mirror: str, log: Path) -> None:
@@ -382,6 +475,7 @@ def table(report: dict) -> str:
         ("nochange_airflow", "the same night again, nothing changed"),
         ("direct", "the same steps in one Python process"),
         ("dbt_build", "dbt build alone (+ docs)"),
+        ("serve", "serve the published build into Postgres (COPY, then publish)"),
     ):
         if key in report:
             row(label, report[key])
@@ -389,6 +483,12 @@ def table(report: dict) -> str:
         what, factor = key.rsplit("_", 1)
         label = "alignment models" if what == "alignment" else "UN votes source (land, parse, gate)"
         row(f"{label}, {factor} ({figures['vote_rows']:,} vote rows)", figures)
+    if "serve_query_ms" in report:
+        q = report["serve_query_ms"]
+        lines.append(
+            f"| a BI query (top five holders), median of {q['queries']}: Postgres client {q['postgres']} ms,"
+            f" DuckDB file {q['duckdb']} ms | | | | |"
+        )
     derived = report.get("derived", {})
     if derived:
         lines.append("")
@@ -437,7 +537,10 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "command", nargs="?", default="all", choices=["all", "airflow", "direct", "dbt", "scale", "_direct", "_scale"]
+        "command",
+        nargs="?",
+        default="all",
+        choices=["all", "airflow", "direct", "dbt", "serve", "scale", "_direct", "_scale"],
     )
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=3)
@@ -460,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="work-", dir=out_dir))
     report: dict = {"machine": machine(), "started": datetime.now(UTC).isoformat(timespec="seconds"), "mirror": mirror}
-    wanted = {"airflow", "direct", "dbt", "scale"} if args.command == "all" else {args.command}
+    wanted = {"airflow", "direct", "dbt", "serve", "scale"} if args.command == "all" else {args.command}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
     def save() -> None:  # after every part, so a failure later keeps what was measured
@@ -477,6 +580,9 @@ def main(argv: list[str] | None = None) -> int:
         save()
     if "dbt" in wanted:
         report.update(bench_dbt(work, mirror, args.runs))
+        save()
+    if "serve" in wanted:
+        report.update(bench_serve(work, mirror, args.runs))
         save()
     if "scale" in wanted:
         factors = [int(f) for f in args.scales.split(",") if f]

@@ -123,6 +123,9 @@ def filled_env_file(example: Path, target: Path, password: str) -> dict[str, str
     generated = {
         "POSTGRES_PASSWORD": password,
         "AIRFLOW_ADMIN_PASSWORD": password,
+        "WAREHOUSE_ADMIN_PASSWORD": password,
+        "WAREHOUSE_WRITER_PASSWORD": password,
+        "BI_READER_PASSWORD": password,
         "AIRFLOW_JWT_SECRET": secrets.token_urlsafe(48),
         "AIRFLOW_API_SECRET_KEY": secrets.token_urlsafe(48),
         "AIRFLOW_FERNET_KEY": Fernet.generate_key().decode(),
@@ -615,9 +618,10 @@ def celery_deployment(root: Path, mirror_url: str, webhook_url: str, workers: in
         f"{CONTAINER_ROOT}/data": data_dir,
         f"{CONTAINER_ROOT}/logs": root / "airflow" / "logs",
     }
-    pg_port, redis_port, api_port = free_port(), free_port(), free_port()
+    pg_port, redis_port, api_port, serving_port = free_port(), free_port(), free_port(), free_port()
     hosts = {
         "@postgres/": f"@127.0.0.1:{pg_port}/",
+        "host=warehouse-db port=5432": f"host=127.0.0.1 port={serving_port}",
         "redis://redis:6379": f"redis://127.0.0.1:{redis_port}",
         "http://airflow-apiserver:8080": f"http://127.0.0.1:{api_port}",
     }
@@ -653,10 +657,15 @@ def celery_deployment(root: Path, mirror_url: str, webhook_url: str, workers: in
     )
     try:
         _start_postgres(deployment, root / "postgres", pg_port, password)
+        _start_postgres(
+            deployment, root / "warehouse-db", serving_port, password, user="warehouse_admin", name="warehouse-db"
+        )
         deployment.start("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""])
         airflow = str(Path(sys.executable).parent / "airflow")
         init = services["airflow-init"]["command"]
         script = _local_path(init[1] if isinstance(init, list) else init, mounts)
+        for container_host, local in hosts.items():
+            script = script.replace(container_host, local)
         done = subprocess.run(
             ["bash", "-c", script], env=service_env("airflow-init"), capture_output=True, text=True, timeout=600
         )
@@ -682,7 +691,9 @@ def celery_deployment(root: Path, mirror_url: str, webhook_url: str, workers: in
         deployment.stop()
 
 
-def _start_postgres(deployment: Deployment, folder: Path, port: int, password: str) -> None:
+def _start_postgres(
+    deployment: Deployment, folder: Path, port: int, password: str, user: str = "airflow", name: str = "postgres"
+) -> None:
     """A Postgres cluster of the distribution's binaries on loopback, as the postgres user
     when run as root (initdb refuses root)."""
     pg_bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1])
@@ -703,7 +714,7 @@ def _start_postgres(deployment: Deployment, folder: Path, port: int, password: s
             "-D",
             str(folder / "db"),
             "-U",
-            "airflow",
+            user,
             "--pwfile",
             str(secret),
             "-A",
@@ -716,7 +727,7 @@ def _start_postgres(deployment: Deployment, folder: Path, port: int, password: s
         **as_user,
     )
     deployment.start(
-        "postgres",
+        name,
         [
             str(pg_bin / "postgres"),
             "-D",
@@ -741,11 +752,11 @@ def _start_postgres(deployment: Deployment, folder: Path, port: int, password: s
                 "-p",
                 str(port),
                 "-U",
-                "airflow",
+                user,
                 "-d",
                 "postgres",
                 "-c",
-                "create database airflow",
+                "create database airflow" if user == "airflow" else "select 1",
             ],
             env=env,
             capture_output=True,

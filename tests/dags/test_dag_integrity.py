@@ -98,6 +98,9 @@ def test_warehouse_writers_share_a_one_slot_pool(dagbag: DagBag) -> None:
     build = dagbag.dags["build_warehouse"]
     assert build.get_task("dbt_build").pool == WAREHOUSE_POOL
     assert build.get_task("publish").pool == WAREHOUSE_POOL
+    # The serving database gets the build once it is published, one serve at a time.
+    assert build.get_task("serve").pool == WAREHOUSE_POOL
+    assert build.get_task("serve").upstream_task_ids == {"publish"}
 
 
 def test_every_task_reports_its_failure(dagbag: DagBag) -> None:
