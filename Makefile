@@ -65,7 +65,7 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 
 airflow-init: $(AIRFLOW_HOME)/airflow.db
 
-# The api-server (UI), scheduler, dag-processor and triggerer: LocalExecutor and SQLite, with
+# The api-server (UI), scheduler and dag-processor: LocalExecutor and SQLite, with
 # this project's DAGs and plugin; unpausing starts no run. Ctrl-C stops every service.
 AIRFLOW_HOST ?= 127.0.0.1
 AIRFLOW_PORT ?= 8080

@@ -254,3 +254,42 @@ def postgres_server() -> Iterator[PostgresServer]:
     process.wait(60)
     log.close()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Roles:
+    server: PostgresServer
+    writer: object  # treasury_warehouse.serve.Serving
+    reader_password: str
+
+    def reader_env(self) -> dict[str, str]:
+        return {"PATH": os.environ["PATH"], "PGPASSWORD": self.reader_password, "PGCONNECT_TIMEOUT": "10"}
+
+    def airflow_connection(self) -> str:
+        """The writer as an Airflow connection (AIRFLOW_CONN_WAREHOUSE_SERVING)."""
+        return json.dumps(
+            {
+                "conn_type": "postgres",
+                "host": "127.0.0.1",
+                "port": self.server.port,
+                "schema": "warehouse",
+                "login": "warehouse_writer",
+                "password": self.writer.password,
+            }
+        )
+
+
+@pytest.fixture(scope="session")
+def roles(postgres_server: PostgresServer) -> Roles:
+    """The serving database and its roles (serve-init) on the shared server; a reader
+    password with the characters that break URIs."""
+    import secrets
+
+    from treasury_warehouse import serve
+
+    writer_password, reader_password = secrets.token_urlsafe(12), "r@d/er#pw" + secrets.token_hex(4)
+    admin = serve.Serving(postgres_server.dsn(), postgres_server.password)
+    done = serve.init(admin, writer_password, reader_password)
+    assert "create database warehouse owner warehouse_writer" in done
+    writer = serve.Serving(postgres_server.dsn(serve.WRITER_ROLE, "warehouse"), writer_password, keep=2)
+    return Roles(postgres_server, writer, reader_password)

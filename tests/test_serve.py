@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
-from conftest import PostgresServer
+from conftest import Roles
 
 from treasury_warehouse import serve, warehouse
 
@@ -29,26 +28,6 @@ QUESTIONS = {
     "blocs": "select bloc, sum(net_purchases_usd_bn) from marts.fct_bloc_flows"
     " where period_type = 'year' group by bloc order by bloc",
 }
-
-
-@dataclasses.dataclass(frozen=True)
-class Roles:
-    server: PostgresServer
-    writer: serve.Serving
-    reader_password: str
-
-    def reader_env(self) -> dict[str, str]:
-        return {"PATH": os.environ["PATH"], "PGPASSWORD": self.reader_password, "PGCONNECT_TIMEOUT": "10"}
-
-
-@pytest.fixture(scope="session")
-def roles(postgres_server: PostgresServer) -> Roles:
-    writer_password, reader_password = secrets.token_urlsafe(12), "r@d/er#pw" + secrets.token_hex(4)
-    admin = serve.Serving(postgres_server.dsn(), postgres_server.password)
-    done = serve.init(admin, writer_password, reader_password)
-    assert "create database warehouse owner warehouse_writer" in done
-    writer = serve.Serving(postgres_server.dsn(serve.WRITER_ROLE, "warehouse"), writer_password, keep=2)
-    return Roles(postgres_server, writer, reader_password)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 dags            ingest DAG ids, one a line
 airflow-run     run DAGs in order under Airflow (`airflow dags test`), as `make run` does
-airflow         the local Airflow (api-server, scheduler, dag-processor, triggerer) until stopped
+airflow         the local Airflow (api-server, scheduler, dag-processor) until stopped
 ingest NAME     run one source's ingest steps without Airflow
 build           dbt build, audit and publish without Airflow (--force: even with fewer marts)
 summary         the published warehouse's path and what it holds
@@ -44,14 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     airflow_run = commands.add_parser("airflow-run")
     airflow_run.add_argument("dag_ids", nargs="*", help="default: every ingest DAG, then build_warehouse")
     airflow_run.add_argument("--conf", help="run configuration as JSON, e.g. '{\"force\": true}' for ingest DAGs")
-    serve = commands.add_parser("airflow")
-    serve.add_argument("--host", default=os.environ.get("AIRFLOW_HOST") or local_airflow.DEFAULT_HOST)
-    serve.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT") or local_airflow.DEFAULT_PORT))
-    serve.add_argument(
+    local = commands.add_parser("airflow")
+    local.add_argument("--host", default=os.environ.get("AIRFLOW_HOST") or local_airflow.DEFAULT_HOST)
+    local.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT") or local_airflow.DEFAULT_PORT))
+    local.add_argument(
         "--workers",
         type=int,
         default=int(os.environ.get("AIRFLOW_WORKERS") or local_airflow.DEFAULT_WORKERS),
         help="LocalExecutor worker processes (tasks at once)",
+    )
+    local.add_argument(
+        "--triggerer", action="store_true", default=bool(os.environ.get("AIRFLOW_TRIGGERER")), help="a triggerer too"
     )
     ingest = commands.add_parser("ingest")
     ingest.add_argument("name", choices=sorted(SOURCES))
@@ -109,7 +112,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         code, _ = run_dags(dag_ids, settings.data_dir / "logs", conf=args.conf, named=bool(args.dag_ids))
         return code
     elif args.command == "airflow":
-        options = local_airflow.Options(args.host, args.port, args.workers)
+        options = local_airflow.Options(args.host, args.port, args.workers, args.triggerer)
         home = os.environ.get("AIRFLOW_HOME", "airflow")
         return local_airflow.serve(options, Path(home) / "logs" / "services")
     elif args.command == "ingest":

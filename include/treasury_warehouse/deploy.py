@@ -548,7 +548,7 @@ def _base_env(root: Path, data_dir: Path) -> dict[str, str]:
 
 @contextmanager
 def local_deployment(root: Path, mirror_url: str, webhook_url: str) -> Iterator[Deployment]:
-    """``make airflow``'s command (api-server, scheduler, dag-processor, triggerer: LocalExecutor,
+    """``make airflow``'s command (api-server, scheduler, dag-processor: LocalExecutor,
     SQLite, loopback) in a fresh AIRFLOW_HOME where nothing but ``airflow db migrate`` ran
     (no pool made by hand), with no virtual environment on PATH."""
     port = free_port()

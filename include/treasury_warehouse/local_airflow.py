@@ -1,4 +1,4 @@
-"""The local Airflow of ``make airflow``: api-server, scheduler, dag-processor and triggerer.
+"""The local Airflow of ``make airflow``: api-server, scheduler and dag-processor.
 
 What ``airflow standalone`` starts, without its snags on this project's set-up: each
 service is this virtual environment's own ``airflow`` (nothing needs to be activated or
@@ -6,6 +6,13 @@ on PATH); host, port and worker count are settings, and the execution API URL th
 processes call follows the port; each service logs to a file of its own; SIGINT or
 SIGTERM stops every service and everything under it, and the command returns only when
 they are gone. A service that dies stops the others and the command fails, naming it.
+
+No triggerer by default: no task of this project defers, and on SQLite every service
+is one more writer of one file (``--triggerer`` adds it). The scheduler and the
+dag-processor wait up to SQLITE_WAIT_S for SQLite's lock, where pysqlite gives up after
+5 s and the scheduler exits on "database is locked" (seen on a loaded 2-core machine);
+the api-server keeps the 5 s, since it waits inside its event loop and a longer wait
+stalls every request (README, "Deploying").
 """
 
 from __future__ import annotations
@@ -21,7 +28,10 @@ from pathlib import Path
 
 import requests
 
-SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+SERVICES = ("api-server", "scheduler", "dag-processor")
+SQLITE_WAIT_S = 30
+# For AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS (an import path): the background services'.
+SQLITE_PATIENT: dict[str, object] = {"timeout": SQLITE_WAIT_S}
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 # LocalExecutor starts this many worker processes (Airflow's default parallelism is 32).
@@ -34,6 +44,11 @@ class Options:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     workers: int = DEFAULT_WORKERS
+    triggerer: bool = False
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return (*SERVICES, "triggerer") if self.triggerer else SERVICES
 
     @property
     def url(self) -> str:
@@ -57,6 +72,13 @@ def environment(options: Options, base: dict[str, str] | None = None) -> dict[st
     env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"{options.url}/execution/"
     env["AIRFLOW__CORE__PARALLELISM"] = str(options.workers)
     return env
+
+
+def _service_env(env: dict[str, str], name: str) -> dict[str, str]:
+    on_sqlite = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "sqlite").startswith("sqlite")
+    if name == "api-server" or not on_sqlite or "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS" in env:
+        return env
+    return {**env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": f"{__name__}.SQLITE_PATIENT"}
 
 
 class Stop(Exception):
@@ -118,13 +140,13 @@ def serve(options: Options, log_dir: Path) -> int:
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     code = 0
     try:
-        for name in SERVICES:
+        for name in options.services:
             with (log_dir / f"{name}.log").open("a") as log:
                 # Each service in a session of its own: a Ctrl-C reaches this command only,
                 # which stops them in order.
                 processes[name] = subprocess.Popen(
                     [str(airflow_executable()), name],
-                    env=env,
+                    env=_service_env(env, name),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -133,7 +155,8 @@ def serve(options: Options, log_dir: Path) -> int:
         _wait_for_api(options, processes)
         home = Path(env.get("AIRFLOW_HOME", Path.home() / "airflow"))
         passwords = home / "simple_auth_manager_passwords.json.generated"
-        print(f"Airflow UI: {options.url} (LocalExecutor, {options.workers} workers)", flush=True)
+        started = ", ".join(processes)
+        print(f"Airflow UI: {options.url} (LocalExecutor, {options.workers} workers; {started})", flush=True)
         if passwords.exists():
             print(f"log in as admin: the password is in {passwords}", flush=True)
         print(f"service logs: {log_dir}; stop with Ctrl-C", flush=True)

@@ -99,11 +99,23 @@ def staging_tables(warehouse: Path) -> dict[str, int]:
 
 
 def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
-    deployment: Deployment, webhook_server
+    deployment: Deployment, webhook_server, roles
 ) -> None:
+    # The serving database given as an Airflow connection: the build's serve task copies
+    # the published build there.
+    deployment.env["AIRFLOW_CONN_WAREHOUSE_SERVING"] = roles.airflow_connection()
     good = deployment.run()
 
     assert good.code == 0, good.output
+    served = subprocess.run(
+        ["psql", roles.server.uri("bi_reader"), "-X", "-A", "-t", "-c", "select build_id from meta.meta_build"],
+        env=roles.reader_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert served.stdout.strip() == deployment.warehouse.resolve().parent.name
+    assert "served warehouse-" in (deployment.data_dir / "logs" / "build_warehouse.log").read_text()
     assert len(good.output.splitlines()) <= 24, good.output  # a line per DAG, and where the logs are
     assert max(len(line) for line in good.output.splitlines()) <= 200, good.output
     for name, source in SOURCES.items():

@@ -1,5 +1,5 @@
 """A fresh deployment under a real scheduler: `make airflow`'s command (api-server,
-scheduler, dag-processor and triggerer; LocalExecutor, SQLite, loopback) with no virtual
+scheduler and dag-processor; LocalExecutor, SQLite, loopback) with no virtual
 environment on PATH, driven through the REST API as an operator would. Every schedule is
 set to the minute just passed, so the DAGs are unpaused inside the window in which
 Airflow's default grace would start that run.
