@@ -204,7 +204,7 @@ def _local_postgres(folder: Path, password: str):
         raise RuntimeError("no Postgres server under /usr/lib/postgresql: apt-get install postgresql")
     pg_bin = bins[-1].parent
     as_user: dict = {"user": "postgres", "group": "postgres", "extra_groups": []} if os.geteuid() == 0 else {}
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "pw").write_text(password)
     if as_user:
         for path in (folder, folder / "pw"):
@@ -238,20 +238,24 @@ def bench_serve(work: Path, mirror: str, runs: int, queries: int = 50) -> dict:
     warehouse.publish(settings, build_path)
     folder = Path(tempfile.mkdtemp(prefix="bench-postgres-"))
     password = "bench-" + os.urandom(8).hex()
-    process, port = _local_postgres(folder / "cluster", password)
+    process, port = _local_postgres(folder, password)  # in /tmp: the postgres user reaches it
     try:
         admin = serve.Serving(f"host=127.0.0.1 port={port} dbname=postgres user=admin", password)
         serve.init(admin, password, password)
         writer = serve.Serving(f"host=127.0.0.1 port={port} dbname=warehouse user={serve.WRITER_ROLE}", password)
-        samples, rows = [], 0
-        for _ in range(runs):
+        env = {
+            **base_env(data_dir, work / "unused-airflow", mirror),
+            "SERVING_DSN": writer.dsn,
+            "SERVING_PASSWORD": password,
+        }
+        samples, line = [], ""
+        for run in range(runs):  # `make serve` from empty each time: a process, its load, its publication
             with writer.connect(autocommit=True) as pg:
                 for (schema,) in pg.execute("select nspname from pg_namespace where nspname ~ '^(marts|meta)'"):
                     pg.execute(psycopg.sql.SQL("drop schema {} cascade").format(psycopg.sql.Identifier(schema)))
-            started, cpu = time.monotonic(), time.process_time()
-            served = serve.serve(writer, build_path)
-            samples.append(Sample(time.monotonic() - started, time.process_time() - cpu, 0.0))
-            rows = served.rows
+            sample, output = run_measured(python_command("treasury_warehouse", "serve"), env, work / f"serve-{run}.log")
+            samples.append(sample)
+            line = output.strip().splitlines()[-1]
 
         def latency(run_query) -> float:
             run_query()  # warm
@@ -272,7 +276,7 @@ def bench_serve(work: Path, mirror: str, runs: int, queries: int = 50) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(work / "serve", ignore_errors=True)
     return {
-        "serve": {**summarise(samples), "rows": rows},
+        "serve": {**summarise(samples), "served": line},
         "serve_query_ms": {"postgres": postgres_ms, "duckdb": duckdb_ms, "queries": queries},
     }
 
