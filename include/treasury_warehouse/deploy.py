@@ -275,16 +275,9 @@ class Deployment:
         return answer.json() if answer.content else {}
 
     def wait_for_api(self, timeout_s: float = 180) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            self._check_alive()
-            try:
-                if requests.get(f"{self.api_url}/api/v2/version", timeout=5).status_code < 500:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(1)
-        raise TimeoutError(f"the api-server did not answer in {timeout_s}s")
+        from treasury_warehouse.local_airflow import wait_for_api
+
+        wait_for_api(self.api_url, self._check_alive, timeout_s)
 
     def _check_alive(self) -> None:
         for service in self.services:

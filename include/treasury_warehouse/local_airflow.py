@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,17 +110,18 @@ def _stop_all(processes: dict[str, subprocess.Popen]) -> dict[str, int]:
     return codes
 
 
-def _wait_for_api(options: Options, processes: dict[str, subprocess.Popen], timeout_s: float = 180) -> None:
+def wait_for_api(url: str, check_alive: Callable[[], None], timeout_s: float = 180) -> None:
+    """Until the api-server at url answers; check_alive raises if a service died meanwhile."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        _check_alive(processes)
+        check_alive()
         try:
-            if requests.get(f"{options.url}/api/v2/version", timeout=5).status_code < 500:
+            if requests.get(f"{url}/api/v2/version", timeout=5).status_code < 500:
                 return
         except requests.RequestException:
             pass
         time.sleep(1)
-    raise RuntimeError(f"the api-server did not answer on {options.url} in {timeout_s:.0f}s")
+    raise TimeoutError(f"the api-server did not answer on {url} in {timeout_s:.0f}s")
 
 
 class ServiceDied(RuntimeError):
@@ -152,7 +154,7 @@ def serve(options: Options, log_dir: Path) -> int:
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
-        _wait_for_api(options, processes)
+        wait_for_api(options.url, lambda: _check_alive(processes))
         home = Path(env.get("AIRFLOW_HOME", Path.home() / "airflow"))
         passwords = home / "simple_auth_manager_passwords.json.generated"
         started = ", ".join(processes)
@@ -165,7 +167,7 @@ def serve(options: Options, log_dir: Path) -> int:
             time.sleep(1)
     except Stop:
         print("stopping the Airflow services", flush=True)
-    except (ServiceDied, RuntimeError) as exc:
+    except (ServiceDied, TimeoutError) as exc:
         print(f"error: {exc}; see {log_dir}", file=sys.stderr, flush=True)
         code = 1
     finally:
