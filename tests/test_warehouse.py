@@ -709,3 +709,54 @@ def test_the_cli_names_what_it_publishes_and_every_publication_shows_its_report(
     cli("rollback")
     assert "released " in cli("release")
     assert "held" not in cli("builds")
+
+
+FAKE_DBT = """#!/bin/sh
+# dbt as it behaves when the disk fills up: MODE says where.
+case "$1" in
+  build)
+    printf '{"results": []}' > "$DBT_TARGET_PATH/run_results.json"
+    echo "partial" > "$DBT_DUCKDB_PATH"
+    [ "$MODE" = dbt ] && { echo "Runtime Error"; echo "  IO Error: No space left on device"; exit 2; }
+    [ "$MODE" = failing ] && { echo "ERROR creating sql table model marts.fct_niip"; exit 1; }
+    exit 0 ;;
+  docs) printf '<html></html>' > "$DBT_TARGET_PATH/static_index.html"; exit 0 ;;
+  *) exit 1 ;;
+esac
+"""
+
+
+@pytest.mark.parametrize("mode", ["dbt", "failing", "docs_copy"])
+def test_a_full_disk_fails_with_the_builds_own_error_and_leaves_no_candidate(
+    ingested: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    import errno
+
+    fake = tmp_path / "dbt"
+    fake.write_text(FAKE_DBT)
+    fake.chmod(0o755)
+    monkeypatch.setattr(warehouse, "dbt_executable", lambda: str(fake))
+    monkeypatch.setenv("MODE", mode)
+    (warehouse.dbt_target_dir(ingested)).mkdir(parents=True, exist_ok=True)
+    real_copy = shutil.copyfile
+
+    def full_disk(source, target, *args, **kwargs):
+        if Path(target).parent.name.startswith("candidate-"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        return real_copy(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfile", full_disk)
+
+    with pytest.raises(warehouse.BuildFailed) as failed:
+        warehouse.build(ingested, partial=True)  # forced: no `dbt parse` to plan a first build
+
+    message = str(failed.value)
+    if mode == "failing":  # the build's own failure, not the copy of its run results that failed after it
+        assert failed.value.rule == "dbt build"
+        assert "ERROR creating sql table model marts.fct_niip" in message
+    else:
+        assert failed.value.rule == "disk_space"
+        assert "No space left on device" in message
+        assert str(ingested.builds_dir) in message  # names where the space ran out
+    assert not list(ingested.builds_dir.glob("candidate-*"))  # removed at once, not after a sweep
+    assert not ingested.quarantine_dir.exists()  # a full disk quarantines no vintage

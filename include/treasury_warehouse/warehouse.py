@@ -48,6 +48,8 @@ BUILD_FILE = "warehouse.duckdb"
 # The storage format builds are written in: readable by DuckDB 1.4 (long-term support)
 # and later, so BI drivers and CLIs built on DuckDB 1.x open the warehouse.
 STORAGE_VERSION = "v1.4.0"
+# What dbt (DuckDB) says when a write finds the disk full.
+DISK_FULL = "No space left on device"
 
 
 class BuildFailed(PipelineError):
@@ -149,6 +151,9 @@ def run_dbt(settings: Settings, build_path: Path, *args: str) -> None:
     for line in output.splitlines():
         log.info("dbt | %s", line)
     if completed.returncode != 0:
+        if DISK_FULL in output:  # not the data's fault: no vintage is quarantined for it
+            detail = f"dbt {args[0]}: {DISK_FULL} in {build_path.parent} (the disk holding {build_path.parent.parent})"
+            raise BuildFailed("warehouse", str(build_path.parent), "disk_space", detail)
         failing = [ln for ln in output.splitlines() if "ERROR" in ln or "FAIL" in ln][-10:]
         failing = failing or output.splitlines()[-10:]  # a parse error has no ERROR lines
         detail = f"exit code {completed.returncode}:\n  " + "\n  ".join(failing)
@@ -413,25 +418,50 @@ def _build(settings: Settings) -> Path:
     with _lock(settings, ".build.lock", "warehouse build"):
         _remove_stale_candidates(settings)
         build_path = new_build_path(settings)
-        quarantine.write_inputs(build_path, quarantine.published_files(settings))
         target = dbt_target_dir(settings)
         try:
+            quarantine.write_inputs(build_path, quarantine.published_files(settings))
             facts = ["--vars", json.dumps(_build_facts(settings, build_path, excluded, selection))]
             try:
                 # Unit tests check the models' logic on hand-made rows, not the data: they run
                 # once per code change (make test), not in every build.
                 run_dbt(settings, build_path, "build", "--exclude-resource-type", "unit_test", *selection, *facts)
             finally:
-                if (target / "run_results.json").exists():
-                    shutil.copyfile(target / "run_results.json", sidecar(build_path, "run_results"))
-                    _log_node_results(build_path)
+                _keep_run_results(target, build_path)
             # The catalogue is read from the new file; --static writes one self-contained page.
             run_dbt(settings, build_path, "docs", "generate", "--static", *selection, *facts)
             shutil.copyfile(target / "static_index.html", sidecar(build_path, "docs"))
         except BuildFailed:
-            _discard(build_path)
+            _discard(build_path)  # at once: a full disk is not kept full until a sweep
             raise
+        except OSError as exc:
+            _discard(build_path)
+            raise _write_failed(exc, build_path.parent) from exc
     return build_path
+
+
+def _keep_run_results(target: Path, build_path: Path) -> None:
+    """Keep dbt's run results beside the build; a copy that fails (a full disk) never
+    hides the build's own outcome."""
+    if not (target / "run_results.json").exists():
+        return
+    try:
+        shutil.copyfile(target / "run_results.json", sidecar(build_path, "run_results"))
+    except OSError as exc:
+        log.warning("the run results of %s were not kept: %s", build_id(build_path), exc)
+        return
+    _log_node_results(build_path)
+
+
+def _write_failed(exc: OSError, folder: Path) -> BuildFailed:
+    """A write that failed, as the build's error: which folder, and whether the disk is full."""
+    import errno
+
+    full = exc.errno == errno.ENOSPC
+    detail = f"{exc.strerror or exc}: {exc.filename or folder}" + (
+        f" (the disk holding {folder.parent} is full; the half-written build was removed)" if full else ""
+    )
+    return BuildFailed("warehouse", str(folder), "disk_space" if full else "write", detail)
 
 
 def _build_facts(settings: Settings, build_path: Path, excluded: list[str], selection: list[str]) -> dict:
@@ -525,6 +555,9 @@ def accept(candidate: Path) -> Path:
         raise
     try:
         export_marts(candidate)
+    except OSError as exc:
+        _discard(candidate)
+        raise _write_failed(exc, candidate.parent) from exc
     except Exception:
         _discard(candidate)
         raise
