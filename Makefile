@@ -27,7 +27,7 @@ PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constra
 help:
 	@echo "make run      set up, then run every ingest DAG and the warehouse build (Airflow, SQLite)"
 	@echo "make test     set up, lint (ruff, sqlfluff) and run the test suite"
-	@echo "make build    rebuild and republish the warehouse from the published sources (no Airflow)"
+	@echo "make build    rebuild and republish the warehouse from the published sources (no Airflow; FULL=1 rebuilds every model)"
 	@echo "make rollback publish the build before the published one and hold it: builds wait for make release"
 	@echo "make rollforward publish the build after the published one (the newest kept one ends the hold)"
 	@echo "make release  end a hold: the next build publishes as usual"
@@ -99,7 +99,7 @@ run: install airflow-init settings
 	@$(WAREHOUSE) python -m treasury_warehouse summary
 
 build: install
-	@$(WAREHOUSE) python -m treasury_warehouse build
+	@$(WAREHOUSE) python -m treasury_warehouse build $(if $(filter 1,$(FULL)),--full)
 
 rollback: install
 	@$(WAREHOUSE) python -m treasury_warehouse rollback

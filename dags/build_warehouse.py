@@ -71,6 +71,12 @@ def _serving():
             description="Build and publish whatever is published, even a warehouse with fewer marts than "
             "the published one, or a first one while sources are still missing",
         ),
+        "full": Param(
+            False,
+            type="boolean",
+            description="Rebuild every model; by default a build rebuilds what depends on the sources with "
+            "new vintages and carries every other relation over from the published build",
+        ),
     },
 )
 def build_warehouse():
@@ -93,7 +99,8 @@ def build_warehouse():
         from treasury_warehouse.warehouse import NotReady, build, node_results
 
         try:
-            build_path = build(Settings.from_env(), partial=bool(context["params"]["force"]))
+            params = context["params"]
+            build_path = build(Settings.from_env(), partial=bool(params["force"]), full=bool(params.get("full")))
         except NotReady as exc:  # a source was unpublished (quarantined) since `due`
             raise AirflowSkipException(f"no build: {exc}") from exc
         nodes = node_results(build_path)

@@ -711,18 +711,15 @@ def test_the_cli_names_what_it_publishes_and_every_publication_shows_its_report(
     assert "held" not in cli("builds")
 
 
-FAKE_DBT = """#!/bin/sh
-# dbt as it behaves when the disk fills up: MODE says where.
-case "$1" in
-  build)
-    printf '{"results": []}' > "$DBT_TARGET_PATH/run_results.json"
-    echo "partial" > "$DBT_DUCKDB_PATH"
-    [ "$MODE" = dbt ] && { echo "Runtime Error"; echo "  IO Error: No space left on device"; exit 2; }
-    [ "$MODE" = failing ] && { echo "ERROR creating sql table model marts.fct_niip"; exit 1; }
-    exit 0 ;;
-  docs) printf '<html></html>' > "$DBT_TARGET_PATH/static_index.html"; exit 0 ;;
-  *) exit 1 ;;
-esac
+FAKE_DBT_SESSION = """#!/bin/sh
+# The build's dbt process (dbt_session) as it behaves when the disk fills up: MODE says where.
+printf '{"results": []}' > "$DBT_TARGET_PATH/run_results.json"
+echo "partial" > "$DBT_DUCKDB_PATH"
+failed() { echo '{"failed": "build"}'; exit 1; }
+[ "$MODE" = dbt ] && { echo "Runtime Error"; echo "  IO Error: No space left on device"; failed; }
+[ "$MODE" = failing ] && { echo "ERROR creating sql table model marts.fct_niip"; failed; }
+printf '<html></html>' > "$DBT_TARGET_PATH/static_index.html"
+echo '{"ok": true}'
 """
 
 
@@ -732,10 +729,10 @@ def test_a_full_disk_fails_with_the_builds_own_error_and_leaves_no_candidate(
 ) -> None:
     import errno
 
-    fake = tmp_path / "dbt"
-    fake.write_text(FAKE_DBT)
+    fake = tmp_path / "dbt_session"
+    fake.write_text(FAKE_DBT_SESSION)
     fake.chmod(0o755)
-    monkeypatch.setattr(warehouse, "dbt_executable", lambda: str(fake))
+    monkeypatch.setattr(warehouse, "dbt_session_command", lambda spec: [str(fake)])
     monkeypatch.setenv("MODE", mode)
     (warehouse.dbt_target_dir(ingested)).mkdir(parents=True, exist_ok=True)
     real_copy = shutil.copyfile
@@ -760,3 +757,69 @@ def test_a_full_disk_fails_with_the_builds_own_error_and_leaves_no_candidate(
         assert str(ingested.builds_dir) in message  # names where the space ran out
     assert not list(ingested.builds_dir.glob("candidate-*"))  # removed at once, not after a sweep
     assert not ingested.quarantine_dir.exists()  # a full disk quarantines no vintage
+
+
+def relation_checksums(path: Path) -> dict[str, tuple[int, int]]:
+    """Every built relation but the meta tables (which say which build they are): its rows
+    and an order-independent checksum of their contents."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_schema not in ('meta', 'information_schema', 'pg_catalog') order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": con.execute(
+                f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from "{schema}"."{name}" as t'
+            ).fetchone()
+            for schema, name in names
+        }
+
+
+def test_a_new_vintage_rebuilds_what_depends_on_it_and_carries_the_rest(
+    published_copy: Settings, tmp_path: Path
+) -> None:
+    from treasury_warehouse.pipeline import ingest
+
+    settings, before = published_copy, warehouse.published_build(published_copy)
+    mirror = tmp_path / "mirror"
+    shutil.copytree(FIXTURE_MIRROR, mirror)
+    fdhbfin = mirror / "niip" / "FDHBFIN.csv"  # one new quarter and one small revision
+    fdhbfin.write_text(fdhbfin.read_text().replace("2016-10-01,6003.9", "2016-10-01,6004.2") + "2017-01-01,5990.4\n")
+    ingest("fred_fdhbfin", dataclasses.replace(settings, source_mirror=str(mirror)))
+
+    carried = warehouse.build(settings)
+    full = warehouse.build(settings, full=True)
+
+    with duckdb.connect(str(carried), read_only=True) as con:
+        assert con.execute("select carried_from_build, rebuilt_sources from meta.meta_build").fetchone() == (
+            warehouse.build_id(before),
+            "fred.series",
+        )
+    with duckdb.connect(str(full), read_only=True) as con:
+        assert con.execute("select carried_from_build from meta.meta_build").fetchone() == (None,)
+    rebuilt = {node.unique_id.split(".")[-1] for node in warehouse.node_results(carried)}
+    assert "stg_fred__series" in rebuilt
+    assert "meta_sources" in rebuilt
+    assert "stg_tic__major_foreign_holders" not in rebuilt  # carried over, not rebuilt
+    assert "stg_unvotes__votes" not in rebuilt
+    assert len(rebuilt) < len(warehouse.node_results(full)) / 2
+    # Carried and rebuilt alike, every relation equals a full rebuild's.
+    checksums = relation_checksums(carried)
+    assert checksums == relation_checksums(full)
+    assert checksums != relation_checksums(before)  # the new quarter is in
+    assert warehouse.sidecar(carried, "docs").read_bytes() == warehouse.sidecar(before, "docs").read_bytes()
+
+
+def test_another_project_or_nothing_new_builds_everything(published_copy: Settings) -> None:
+    current = warehouse.published_build(published_copy)
+    fingerprint = warehouse.project_fingerprint(published_copy)
+    # Nothing was published since the build: a forced build builds everything.
+    assert warehouse.carry_plan(published_copy, current, fingerprint) is None
+    [vintage] = (published_copy.published_dir / "fred_fdhbfin").glob("*.parquet")
+    os.utime(vintage)  # re-published (forced) after the build
+    assert warehouse.carry_plan(published_copy, current, fingerprint).sources == ["fred.series"]
+    # Built by another project (a changed model, dbt, or year): everything is rebuilt.
+    assert warehouse.carry_plan(published_copy, current, "0" * 64) is None
+    # A source whose only vintage went (quarantined) takes its models with it: a full build.
+    shutil.move(vintage, published_copy.data_dir / vintage.name)
+    assert warehouse.carry_plan(published_copy, current, fingerprint) is None

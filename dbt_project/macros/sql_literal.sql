@@ -11,14 +11,20 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A fact the build step passes about this build (var warehouse_build), or the default. -#}
-{% macro build_fact(key, default=none) -%}
-    {{ return((var('warehouse_build', {}) or {}).get(key, default)) }}
+{#- The facts the build step passes (JSON in the environment, set between dbt's parse and
+    its build so that partial parsing holds; see treasury_warehouse/dbt_session.py). -#}
+{% macro build_facts() -%}
+    {{ return(fromjson(env_var('WAREHOUSE_BUILD_FACTS', '{}')) or {}) }}
 {%- endmacro %}
 
-{#- The per-source facts the build step passes (var source_status): a list of dicts. -#}
+{#- A fact about this build (key warehouse_build), or the default. -#}
+{% macro build_fact(key, default=none) -%}
+    {{ return((build_facts().get('warehouse_build') or {}).get(key, default)) }}
+{%- endmacro %}
+
+{#- The per-source facts (key source_status): a list of dicts. -#}
 {% macro source_status_rows() -%}
-    {{ return(var('source_status', []) or []) }}
+    {{ return(build_facts().get('source_status') or []) }}
 {%- endmacro %}
 
 {#- What dbt knows of this run: started_at (UTC, ISO), started_on (date), dbt_version, invocation_id. -#}

@@ -4,7 +4,8 @@ dags            ingest DAG ids, one a line
 airflow-run     run DAGs in order under Airflow (`airflow dags test`), as `make run` does
 airflow         the local Airflow (api-server, scheduler, dag-processor) until stopped
 ingest NAME     run one source's ingest steps without Airflow
-build           dbt build, audit and publish without Airflow (--force: even with fewer marts)
+build           dbt build, audit and publish without Airflow (--force: even with fewer marts;
+                --full: rebuild every model, not only what depends on new vintages)
 summary         the published warehouse's path and what it holds
 answers         the headline questions answered from the marts, beside the published figures
 report          draw the report (charts and sentences) from the published warehouse again
@@ -63,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build")
     build.add_argument(
         "--force", action="store_true", help="publish whatever is built, even fewer marts than the published build"
+    )
+    build.add_argument(
+        "--full", action="store_true", help="rebuild every model, carrying nothing over from the published build"
     )
     summary = commands.add_parser("summary")
     summary.add_argument("--marts", action="store_true", help="each mart's rows and latest month too")
@@ -126,7 +130,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from treasury_warehouse.quarantine import held_back
 
         try:
-            built = warehouse.build(settings, partial=args.force)
+            built = warehouse.build(settings, partial=args.force, full=args.full)
         except warehouse.NotReady as exc:
             hint = "" if warehouse.hold_of(settings) else " (or build what there is: build --force)"
             print(f"no build: {exc}{hint}", file=sys.stderr)

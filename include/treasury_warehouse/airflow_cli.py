@@ -80,20 +80,44 @@ def _output_to(log_path: Path) -> Iterator[None]:
 
 
 def _dag_bag():
-    from airflow.configuration import conf
-    from airflow.dag_processing.dagbag import DagBag
+    """Parse the DAG folder once and write its DAGs to the metadata database, as the
+    dag-processor would; every run of this process then uses these DAG objects."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
 
-    bag = DagBag(dag_folder=conf.get("core", "dags_folder"))
+    manager = DagBundlesManager()
+    manager.sync_bundles_to_db()
+    bundle = manager.get_bundle("dags-folder")
+    if not bundle.is_initialized:
+        bundle.initialize()
+    bag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    sync_bag_to_db(bag, bundle.name, bundle.version)
     return bag
+
+
+@contextmanager
+def _parsed_once(bag) -> Iterator[None]:
+    """`dag.test()` parses the whole DAG folder again and re-writes every DAG to the
+    database before each run (0.6 s a run, 22 runs a night); the folder does not change
+    between the runs of one process, so each run reuses the bag parsed and written once."""
+    from unittest import mock
+
+    from airflow.dag_processing import dagbag
+
+    with (
+        mock.patch.object(dagbag, "BundleDagBag", return_value=bag),
+        mock.patch.object(dagbag, "sync_bag_to_db", return_value=None),
+    ):
+        yield
 
 
 def run_dag(bag, dag_id: str, log_dir: Path, conf: dict | None = None) -> Outcome:
     """One DAG run, as `airflow dags test` would do it; its output in log_dir/<dag_id>.log."""
     log_path = log_dir / f"{dag_id}.log"
     started = time.monotonic()
-    with _output_to(log_path):
+    with _output_to(log_path), _parsed_once(bag):
         try:
             state = str(bag.dags[dag_id].test(run_conf=conf).state)
         except Exception as exc:  # reported as the run's failure, with its traceback in the log

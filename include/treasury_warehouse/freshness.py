@@ -3,8 +3,8 @@
 Per registered source: the newest published vintage (the one the marts read), its
 release date and landing time, the last period it covers, and dbt's source freshness
 verdict (thresholds per source in the staging sources YAML, on the newest period). The
-build passes these facts to dbt as vars; the models meta.build and meta.sources hold
-them in the published file, so "as of when" is a query.
+build passes these facts to dbt (WAREHOUSE_BUILD_FACTS, see dbt_session.py); the models
+meta.build and meta.sources hold them in the published file, so "as of when" is a query.
 """
 
 from __future__ import annotations

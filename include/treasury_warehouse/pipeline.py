@@ -23,8 +23,6 @@ from treasury_warehouse.fetch import fetch, fetch_pages, redacted, source_url
 from treasury_warehouse.landing import Landed, land, read_landed, read_manifest
 from treasury_warehouse.quality import run_gate
 from treasury_warehouse.sources import Source, get_source
-from treasury_warehouse.vintages import checks as vintage_checks
-from treasury_warehouse.vintages import last_published, record_forced
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +161,11 @@ def validate_candidate(
     """The gate: the source's expectation suite, then the comparison with the last published
     vintage. Raise ValidationFailed on any failure, except that a comparison failure passes
     when forced with a reason, which is then recorded with the vintage."""
+    # Imported here: the suites bring Great Expectations (2.5 s), which a night that finds
+    # every file unchanged never needs.
+    from treasury_warehouse.vintages import checks as vintage_checks
+    from treasury_warehouse.vintages import last_published
+
     source = get_source(name)
     frame = pd.read_parquet(str(parsed["candidate"]))
     file = f"{Path(str(parsed['landed_path'])).name} (sha256 {str(parsed['sha256'])[:12]})"
@@ -197,6 +200,8 @@ def published_path(settings: Settings, name: str, vintage: str, sha256: str) -> 
 
 def publish_candidate(name: str, validated: dict[str, object], settings: Settings) -> dict[str, object]:
     """Move a gated table to the published area that dbt reads, with its provenance."""
+    from treasury_warehouse.vintages import record_forced
+
     frame = pd.read_parquet(str(validated["candidate"]))
     manifest = read_manifest(Path(str(validated["landed_path"])))
     frame["source_file"] = str(manifest["file_name"])

@@ -48,6 +48,8 @@ BUILD_FILE = "warehouse.duckdb"
 # The storage format builds are written in: readable by DuckDB 1.4 (long-term support)
 # and later, so BI drivers and CLIs built on DuckDB 1.x open the warehouse.
 STORAGE_VERSION = "v1.4.0"
+# builds/<this link>/warehouse.duckdb is where dbt writes: the link names the candidate.
+BUILDING_LINK = ".dbt-building"
 # What dbt (DuckDB) says when a write finds the disk full.
 DISK_FULL = "No space left on device"
 
@@ -143,21 +145,71 @@ def dbt_env(settings: Settings, build_path: Path) -> dict[str, str]:
 
 def run_dbt(settings: Settings, build_path: Path, *args: str) -> None:
     """Run one dbt command (a subprocess, so no lock on the file outlives it)."""
-    build_path.parent.mkdir(parents=True, exist_ok=True)
     command = [dbt_executable(), *args, "--project-dir", str(settings.dbt_project_dir)]
-    log.info("running %s on %s", " ".join(command), build_path)
-    completed = subprocess.run(command, env=dbt_env(settings, build_path), text=True, capture_output=True, check=False)
-    output = completed.stdout + completed.stderr
-    for line in output.splitlines():
-        log.info("dbt | %s", line)
+    completed = _dbt_process(settings, build_path, command)
     if completed.returncode != 0:
-        if DISK_FULL in output:  # not the data's fault: no vintage is quarantined for it
-            detail = f"dbt {args[0]}: {DISK_FULL} in {build_path.parent} (the disk holding {build_path.parent.parent})"
-            raise BuildFailed("warehouse", str(build_path.parent), "disk_space", detail)
-        failing = [ln for ln in output.splitlines() if "ERROR" in ln or "FAIL" in ln][-10:]
-        failing = failing or output.splitlines()[-10:]  # a parse error has no ERROR lines
-        detail = f"exit code {completed.returncode}:\n  " + "\n  ".join(failing)
-        raise BuildFailed("dbt", build_id(build_path), f"dbt {args[0]}", detail)
+        raise _dbt_failed(completed, build_path, args[0])
+
+
+def _dbt_process(
+    settings: Settings, build_path: Path, command: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    build_path.parent.mkdir(parents=True, exist_ok=True)
+    log.info("running %s on %s", " ".join(command), build_path)
+    env = env or dbt_env(settings, build_path)
+    completed = subprocess.run(command, env=env, text=True, capture_output=True, check=False)
+    for line in (completed.stdout + completed.stderr).splitlines():
+        log.info("dbt | %s", line)
+    return completed
+
+
+def _dbt_failed(completed: subprocess.CompletedProcess, build_path: Path, step: str) -> BuildFailed:
+    output = completed.stdout + completed.stderr
+    if DISK_FULL in output:  # not the data's fault: no vintage is quarantined for it
+        detail = f"dbt {step}: {DISK_FULL} in {build_path.parent} (the disk holding {build_path.parent.parent})"
+        return BuildFailed("warehouse", str(build_path.parent), "disk_space", detail)
+    failing = [ln for ln in output.splitlines() if "ERROR" in ln or "FAIL" in ln][-10:]
+    failing = failing or output.splitlines()[-10:]  # a parse error has no ERROR lines
+    detail = f"exit code {completed.returncode}:\n  " + "\n  ".join(failing)
+    return BuildFailed("dbt", build_id(build_path), f"dbt {step}", detail)
+
+
+def dbt_session_command(spec: dict) -> list[str]:
+    return [sys.executable, "-m", "treasury_warehouse.dbt_session", json.dumps(spec)]
+
+
+def run_dbt_session(settings: Settings, build_path: Path, excluded: list[str], carry: Carry | None) -> None:
+    """source freshness, build and docs generate in one dbt process (``dbt_session``): all
+    of it, or with ``carry`` only the models downstream of the sources that changed."""
+    spec = {
+        "build_path": str(build_path),
+        "data_dir": str(settings.data_dir),
+        "dbt_project_dir": str(settings.dbt_project_dir),
+        "exclude": excluded,
+        "docs": carry is None,
+    }
+    if carry is not None:
+        spec["select"] = [*(f"source:{source}+" for source in carry.sources), *ALWAYS_BUILT]
+        spec["carry"] = {"build": build_id(carry.build), "sources": carry.sources}
+    command = dbt_session_command(spec)
+    env = dbt_env(settings, build_path)
+    if build_path.parent.parent == settings.builds_dir:
+        # dbt parses the whole project again when its profile changes, and the profile holds
+        # the file's path: dbt writes through one link that names the build being made.
+        link = settings.builds_dir / BUILDING_LINK
+        _link_into_place(build_path.parent, link)
+        env["DBT_DUCKDB_PATH"] = str(link / BUILD_FILE)
+    completed = _dbt_process(settings, build_path, command, env)
+    lines = completed.stdout.strip().splitlines()
+    try:
+        verdict = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        verdict = {}
+    if completed.returncode == 0 and verdict.get("ok"):
+        return
+    if "error" in verdict:
+        raise BuildFailed(*verdict["error"])
+    raise _dbt_failed(completed, build_path, verdict.get("failed") or "build")
 
 
 def unpublished_selectors(settings: Settings) -> list[str]:
@@ -275,6 +327,8 @@ def _published_sources(settings: Settings) -> set[str]:
 
 def _waiting(settings: Settings) -> dict[str, list[str]]:
     published = _published_sources(settings)
+    if not _unpublished(settings):  # every mart's sources are there: no parse needed to say so
+        return {}
     waiting: dict[str, list[str]] = {}
     for mart, sources in mart_needs(settings).items():
         for source in sources:
@@ -334,7 +388,7 @@ def plan(settings: Settings, force: bool = False) -> Plan:
     return verdict(True, f"{len(changed)} published vintage(s) {since}: {shown}")
 
 
-def build(settings: Settings, partial: bool = False) -> Path:
+def build(settings: Settings, partial: bool = False, full: bool = False) -> Path:
     """dbt build (models and every test) into a new file, then its docs; return its path.
 
     A warehouse is complete or it is not built: the first one waits (``NotReady``) until
@@ -344,7 +398,11 @@ def build(settings: Settings, partial: bool = False) -> Path:
     runs at a time (a lock under builds/); the dbt run results and a static dbt docs
     page are kept beside the build. If dbt fails on vintages published since the
     published warehouse was built, they are quarantined and the build runs once more
-    without them (``quarantine.held_back`` on the result says which)."""
+    without them (``quarantine.held_back`` on the result says which).
+
+    When the published build was made by the same project (``project_fingerprint``), the
+    new build starts from a copy of it and rebuilds, and tests, only what depends on the
+    sources with new vintages (``carry_plan``); ``full`` builds everything."""
     from treasury_warehouse import quarantine
 
     held = hold_of(settings)
@@ -356,7 +414,7 @@ def build(settings: Settings, partial: bool = False) -> Path:
         if waiting:
             reason = f"the first warehouse waits for every mart's sources: {_waiting_line(waiting)}"
             raise NotReady(Plan(False, reason, waiting, quarantine.published_files(settings), None))
-    build_path = _build_with_quarantine(settings, current)
+    build_path = _build_with_quarantine(settings, current, full)
     if not partial and current is not None:
         lost = sorted(set(marts_in(current)) - set(marts_in(build_path)))
         if lost:
@@ -372,17 +430,78 @@ def build(settings: Settings, partial: bool = False) -> Path:
     return build_path
 
 
+PROJECT_FILE = "project.json"
+# Rebuilt by every build: what the build is, and how fresh each source is.
+ALWAYS_BUILT = ("meta_build", "meta_sources")
+
+
+def project_fingerprint(settings: Settings) -> str:
+    """What a build's relations depend on besides the published data: the dbt project's
+    files, the dbt versions, and the year (the blocs are carried to the current year)."""
+    import hashlib
+    from importlib import metadata
+
+    root = settings.dbt_project_dir
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".sql", ".yml", ".yaml", ".csv"} and not path.is_relative_to(root / "target"):
+            digest.update(f"{path.relative_to(root)}\0".encode())
+            digest.update(path.read_bytes())
+    for package in ("dbt-core", "dbt-duckdb", "duckdb"):
+        digest.update(f"{package}=={metadata.version(package)}\0".encode())
+    digest.update(str(datetime.now(UTC).year).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Carry:
+    """A build that starts from a copy of the published one and rebuilds the models
+    downstream of ``sources`` (dbt sources with new vintages); every other relation is
+    carried over unchanged."""
+
+    build: Path
+    sources: list[str]
+
+    def line(self) -> str:
+        return f"rebuilding what depends on {', '.join(self.sources)}; the rest carried from {build_id(self.build)}"
+
+
+def carry_plan(settings: Settings, current: Path | None, fingerprint: str) -> Carry | None:
+    """What a build may carry over from the published one, or None for a full build: none
+    is published, it was made by another project (or dbt, or year), its inputs are not
+    recorded, nothing changed (a forced build), or a source it was built from has nothing
+    published any more."""
+    from treasury_warehouse import quarantine
+    from treasury_warehouse.sources import SOURCES
+
+    if current is None or not (current.parent / PROJECT_FILE).exists():
+        return None
+    if json.loads((current.parent / PROJECT_FILE).read_text()).get("fingerprint") != fingerprint:
+        return None
+    inputs = quarantine.inputs_of(current)
+    if inputs is None:
+        return None
+    published = set(quarantine.published_files(settings))
+    changed = set(changed_since(settings, current)) | (set(inputs) - published)
+    names = {path.split("/")[0] for path in changed}
+    if not names or any(name not in SOURCES for name in names):
+        return None
+    if names - {path.split("/")[0] for path in published}:
+        return None  # a source went (quarantined): its models must go too, as a full build drops them
+    return Carry(current, sorted({SOURCES[name].dbt_source for name in names}))
+
+
 def _unpublished(settings: Settings) -> set[str]:
     from treasury_warehouse.sources import SOURCES
 
     return {name for name, s in SOURCES.items() if not s.api_key_env} - _published_sources(settings)
 
 
-def _build_with_quarantine(settings: Settings, current: Path | None) -> Path:
+def _build_with_quarantine(settings: Settings, current: Path | None, full: bool) -> Path:
     from treasury_warehouse import quarantine
 
     try:
-        return _build(settings)
+        return _build(settings, full)
     except BuildFailed as exc:
         inputs = quarantine.inputs_of(current) if current is not None else None
         if exc.rule != "dbt build" or inputs is None:
@@ -392,7 +511,7 @@ def _build_with_quarantine(settings: Settings, current: Path | None) -> Path:
             raise
         quarantine.hold(settings, held)
     try:
-        build_path = _build(settings)
+        build_path = _build(settings, full)
     except BuildFailed:
         quarantine.release(settings, held)
         raise
@@ -400,7 +519,7 @@ def _build_with_quarantine(settings: Settings, current: Path | None) -> Path:
     return build_path
 
 
-def _build(settings: Settings) -> Path:
+def _build(settings: Settings, full: bool = False) -> Path:
     from treasury_warehouse import quarantine
     from treasury_warehouse.sources import SOURCES
 
@@ -414,23 +533,27 @@ def _build(settings: Settings) -> Path:
         )
     if excluded:
         log.info("not built, nothing published yet: %s", ", ".join(excluded))
-    selection = ["--exclude", *excluded] if excluded else []
     with _lock(settings, ".build.lock", "warehouse build"):
         _remove_stale_candidates(settings)
         build_path = new_build_path(settings)
         target = dbt_target_dir(settings)
         try:
             quarantine.write_inputs(build_path, quarantine.published_files(settings))
-            facts = ["--vars", json.dumps(_build_facts(settings, build_path, excluded, selection))]
+            fingerprint = project_fingerprint(settings)
+            (build_path.parent / PROJECT_FILE).write_text(json.dumps({"fingerprint": fingerprint}) + "\n")
+            carry = None if full else carry_plan(settings, published_build(settings), fingerprint)
+            if carry is not None:
+                log.info("%s", carry.line())
+                shutil.copyfile(carry.build, build_path)
+                build_path.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
             try:
-                # Unit tests check the models' logic on hand-made rows, not the data: they run
-                # once per code change (make test), not in every build.
-                run_dbt(settings, build_path, "build", "--exclude-resource-type", "unit_test", *selection, *facts)
+                run_dbt_session(settings, build_path, excluded, carry)
             finally:
                 _keep_run_results(target, build_path)
-            # The catalogue is read from the new file; --static writes one self-contained page.
-            run_dbt(settings, build_path, "docs", "generate", "--static", *selection, *facts)
-            shutil.copyfile(target / "static_index.html", sidecar(build_path, "docs"))
+            if carry is None:
+                shutil.copyfile(target / "static_index.html", sidecar(build_path, "docs"))
+            elif sidecar(carry.build, "docs").exists():  # the same project and relations: the same page
+                shutil.copyfile(sidecar(carry.build, "docs"), sidecar(build_path, "docs"))
         except BuildFailed:
             _discard(build_path)  # at once: a full disk is not kept full until a sweep
             raise
@@ -464,16 +587,13 @@ def _write_failed(exc: OSError, folder: Path) -> BuildFailed:
     return BuildFailed("warehouse", str(folder), "disk_space" if full else "write", detail)
 
 
-def _build_facts(settings: Settings, build_path: Path, excluded: list[str], selection: list[str]) -> dict:
-    """What meta.build and meta.sources hold: the build, and per source its newest vintage and
-    dbt's source freshness verdict (which warns in the log, never fails the build)."""
+def build_facts(settings: Settings, build_path: Path, excluded: list[str], carry: dict | None = None) -> dict:
+    """What meta.build and meta.sources hold: the build (and, carried over, from which build
+    and what it rebuilt), and per source its newest vintage and dbt's source freshness verdict
+    (run just before, in the target folder; it warns in the log, never fails the build)."""
     from treasury_warehouse import freshness
     from treasury_warehouse.sources import SOURCES
 
-    try:
-        run_dbt(settings, build_path, "source", "freshness", *selection)
-    except BuildFailed as exc:
-        log.warning("source freshness could not be checked: %s", exc)
     not_built = {selector.removeprefix("source:").removesuffix("+") for selector in excluded}
     built = {s.dbt_source for s in SOURCES.values()} - not_built
     verdicts = freshness.dbt_freshness(dbt_target_dir(settings))
@@ -496,6 +616,8 @@ def _build_facts(settings: Settings, build_path: Path, excluded: list[str], sele
             "code_revision": freshness.code_revision(),
             "storage_version": STORAGE_VERSION,
             "sources_not_built": sorted(not_built),
+            "carried_from_build": (carry or {}).get("build"),
+            "rebuilt_sources": (carry or {}).get("sources", []),
         },
         "source_status": status,
     }

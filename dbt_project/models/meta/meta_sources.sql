@@ -1,6 +1,6 @@
 -- One row per registered source: the newest vintage the marts read, when it was
 -- released and landed, the last period it covers, and dbt's freshness verdict. The
--- facts come from the build step (var source_status).
+-- facts come from the build step (WAREHOUSE_BUILD_FACTS, key source_status).
 {%- set rows = source_status_rows() %}
 {%- set columns = [
     'source_name', 'title', 'dbt_source', 'url', 'is_built', 'latest_vintage_released_on',

@@ -59,9 +59,9 @@ R_DATA_MAGICS = (b"RDX2", b"RDX3", b"RDA2", b"RDA3")
 COMPRESSIONS = {b"BZh": bz2.decompress, GZIP_MAGIC: gzip.decompress, b"\xfd7zXZ": lzma.decompress}
 
 
-def _r_data(content: bytes, source: str, file: str) -> pd.DataFrame | None:
-    """The table in an R data file (.rda/.RData, as the unvotes package and Voeten publish),
-    or None if the bytes are not R data."""
+def _r_data(content: bytes, source: str, file: str, keep: list[str]) -> pd.DataFrame | None:
+    """The columns ``keep`` of the table in an R data file (.rda/.RData, as the unvotes
+    package and Voeten publish), or None if the bytes are not R data."""
     raw = content
     for magic, decompress in COMPRESSIONS.items():
         if content.startswith(magic):
@@ -87,8 +87,9 @@ def _r_data(content: bytes, source: str, file: str) -> pd.DataFrame | None:
         raise ParseError(source, file, "r_data", f"expected one table in the R file, found {list(objects)}")
     frame = next(iter(objects.values()))
     # Parse R tables through the same checks as CSV: everything as text, missing as "".
+    # Only the columns the parser reads are converted (Voeten's table has 20 more).
     columns = {}
-    for name in frame.columns:
+    for name in [c for c in frame.columns if c in keep]:
         column = frame[name]
         if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
             column = column.astype("Int64")  # R stores integers as doubles: 3.0 -> "3"
@@ -96,8 +97,8 @@ def _r_data(content: bytes, source: str, file: str) -> pd.DataFrame | None:
     return pd.DataFrame(columns).reset_index(drop=True)
 
 
-def _csv(content: bytes, source: str, file: str, required: list[str]) -> pd.DataFrame:
-    frame = _r_data(content, source, file)
+def _csv(content: bytes, source: str, file: str, required: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    frame = _r_data(content, source, file, [*required, *optional])
     if frame is not None:
         missing = [c for c in required if c not in frame.columns]
         if missing:
@@ -113,6 +114,14 @@ def _csv(content: bytes, source: str, file: str, required: list[str]) -> pd.Data
 
 
 def _integers(series: pd.Series, source: str, file: str, column: str) -> pd.Series:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:  # a million plain integers: Arrow's cast, ten times pandas' speed
+        text = pc.utf8_trim_whitespace(pa.array(series, type=pa.string()))
+        return pd.Series(pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False), index=series.index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass  # not all plain integers ("3.0", blanks, text): checked below, naming the first bad line
     values = pd.to_numeric(series.str.strip(), errors="coerce")
     bad = values.isna() | (values % 1 != 0)
     if bad.any():
@@ -184,7 +193,9 @@ def parse_votes(content: bytes, file: str = "un_votes.csv") -> pd.DataFrame:
 def parse_voeten_votes(content: bytes, file: str = "UNVotes.csv") -> pd.DataFrame:
     """Voeten's layout: COW codes, vote codes 1/2/3/8/9, roll-call fields on every row."""
     source = "un_votes_voeten"
-    frame = _csv(content, source, file, ["rcid", "session", "vote", "ccode", "importantvote", "date", "unres"])
+    frame = _csv(
+        content, source, file, ["rcid", "session", "vote", "ccode", "importantvote", "date", "unres"], ("year",)
+    )
     codes = _integers(frame["vote"], source, file, "vote")
     unknown = sorted(set(codes) - set(VOETEN_VOTES))
     if unknown:
