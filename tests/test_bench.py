@@ -67,10 +67,12 @@ def test_figures_are_median_min_max_and_the_ratios_are_derived() -> None:
     report = {
         "full_airflow": bench.summarise([bench.Sample(60, 50, 1000)]),
         "nochange_airflow": bench.summarise([bench.Sample(6, 5, 500)]),
+        "one_source_airflow": bench.summarise([bench.Sample(15, 14, 800)]),
         "direct": bench.summarise([bench.Sample(48, 45, 1000)]),
     }
     derived = bench.derive(report)
     assert derived["no-change run / full run"].startswith("10%")
+    assert derived["one-source run / full run"] == "25% (target <= 25%)"
     assert derived["orchestration overhead (Airflow / direct)"].startswith("1.25x")
     assert "full nightly run under Airflow, from empty | 60.0 [60.0-60.0]" in bench.table(report)
 
@@ -78,3 +80,23 @@ def test_figures_are_median_min_max_and_the_ratios_are_derived() -> None:
 def test_a_failing_step_stops_the_benchmark(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="exited 3"):
         bench.run_measured(["sh", "-c", "echo broken; exit 3"], {}, tmp_path / "fail.log")
+
+
+def test_the_one_source_night_is_one_accepted_release_of_tic_major_holders(
+    shared_sources: Path, tmp_path: Path
+) -> None:
+    """The benchmark's one-source night must publish: the revised file passes the gate and
+    the comparison with the real release, and no other file of the mirror differs."""
+    revised = bench.revised_mirror(str(shared_sources), tmp_path / "revised")
+    changed = [
+        path.relative_to(revised)
+        for path in revised.rglob("*")
+        if path.is_file() and path.read_bytes() != (shared_sources / path.relative_to(revised)).read_bytes()
+    ]
+    assert changed == [Path("tic/mfhhis01.txt")]
+    settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path / "data", source_mirror=str(shared_sources))
+    ingest("tic_mfh", settings)
+    published = ingest("tic_mfh", dataclasses.replace(settings, source_mirror=str(revised)))
+    assert published["compared_with"]
+    assert not published.get("forced_reason")
+    assert len(list((settings.published_dir / "tic_mfh").glob("*.parquet"))) == 2

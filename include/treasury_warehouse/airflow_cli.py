@@ -8,6 +8,7 @@ data/logs/<dag_id>.log; the console gets one line per DAG.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -28,6 +29,7 @@ UNCHANGED = re.compile(r"unchanged: \S+ sha256 \S+ is already published")
 NO_BUILD = re.compile(r"no build: (.*)")
 PIPELINE_ERROR = re.compile(r"\[[a-z0-9_]+\] .*rule '[^']+' failed")
 BUILD_DAG = "build_warehouse"
+INGEST_PREFIX = "ingest_"
 REPORT_DAG = "report_warehouse"
 # What Airflow's log formatter appends to a line: "[logger.name] loc=file.py:81".
 LOG_SUFFIX = re.compile(r"\s+\[[\w.]+\]\s+loc=\S+\s*$")
@@ -149,32 +151,139 @@ def run_dags(
     would have every mart). report_warehouse runs when the published warehouse has no
     report yet (a build was just published), or when the DAGs were ``named``. Returns 1 when any DAG
     failed, after a line naming them."""
+    # The ingest DAGs share nothing but the metadata database: they run side by side, as
+    # a scheduler runs them; the build and the report wait for them all.
+    ingests = [dag_id for dag_id in dag_ids if dag_id.startswith(INGEST_PREFIX)]
+    later = [dag_id for dag_id in dag_ids if not dag_id.startswith(INGEST_PREFIX)]
+    processes = workers() if len(ingests) > 1 else 1
     log_dir.mkdir(parents=True, exist_ok=True)
     with _output_to(log_dir / "airflow-setup.log"):
         ensure_pool()
         bag = _dag_bag()
+        if processes > 1:
+            _warm()
     run_conf = json.loads(conf) if conf else None
     outcomes: list[Outcome] = []
     # Whatever publishes a warehouse is followed by its report, as the warehouse Asset
     # triggers it under a scheduler.
     implicit_report = REPORT_DAG not in dag_ids
-    for dag_id in [*dag_ids, REPORT_DAG] if implicit_report else dag_ids:
-        if dag_id == REPORT_DAG and (implicit_report or not named) and not _report_due():
-            if not implicit_report:
-                print(f"{dag_id}: not triggered (the published warehouse has its report)", flush=True)
-            continue
-        outcome = run_dag(bag, dag_id, log_dir, run_conf if dag_id not in (BUILD_DAG, REPORT_DAG) else None)
-        outcomes.append(outcome)
-        print(f"{dag_id}: {_short(outcome.status)} in {outcome.seconds:.1f}s", flush=True)
-        if outcome.failed:
-            reason = failure_reason(outcome.log_path.read_text(errors="replace"))
-            print(reason + _force_hint(dag_id, reason), file=sys.stderr, flush=True)
+    with _runner(bag, log_dir, processes) as runner:
+        runs = runner.side_by_side(ingests, run_conf)
+        for dag_id in [*later, REPORT_DAG] if implicit_report else later:
+            runs = _then(runs, dag_id)
+        for dag_id, outcome in runs:
+            if outcome is None:
+                if dag_id == REPORT_DAG and (implicit_report or not named) and not _report_due():
+                    if not implicit_report:
+                        print(f"{dag_id}: not triggered (the published warehouse has its report)", flush=True)
+                    continue
+                outcome = runner.one(dag_id, run_conf if dag_id not in (BUILD_DAG, REPORT_DAG) else None)
+            outcomes.append(outcome)
+            print(f"{dag_id}: {_short(outcome.status)} in {outcome.seconds:.1f}s", flush=True)
+            if outcome.failed:
+                reason = failure_reason(outcome.log_path.read_text(errors="replace"))
+                print(reason + _force_hint(dag_id, reason), file=sys.stderr, flush=True)
     print(f"logs: {log_dir / '<dag_id>.log'}", flush=True)
     failed = [o.dag_id for o in outcomes if o.failed]
     if failed:
         print(f"failed: {', '.join(failed)} (the others ran; see each log)", file=sys.stderr)
         return 1, outcomes
     return 0, outcomes
+
+
+def workers() -> int:
+    """How many ingest DAGs run at once (AIRFLOW_WORKERS, as for `make airflow`'s executor)."""
+    from treasury_warehouse.local_airflow import DEFAULT_WORKERS
+
+    return max(1, int(os.environ.get("AIRFLOW_WORKERS", str(DEFAULT_WORKERS))))
+
+
+def _then(runs: Iterator[tuple[str, Outcome | None]], dag_id: str) -> Iterator[tuple[str, Outcome | None]]:
+    yield from runs
+    yield dag_id, None  # run by the caller once the runs before it ended
+
+
+class _InProcess:
+    def __init__(self, bag, log_dir: Path) -> None:
+        self.bag, self.log_dir = bag, log_dir
+
+    def one(self, dag_id: str, conf: dict | None) -> Outcome:
+        return run_dag(self.bag, dag_id, self.log_dir, conf)
+
+    def side_by_side(self, dag_ids: list[str], conf: dict | None) -> Iterator[tuple[str, Outcome | None]]:
+        for dag_id in dag_ids:
+            yield dag_id, self.one(dag_id, conf)
+
+
+class _Forked(_InProcess):
+    """DAG runs in forked copies of this process (the DAGs parsed, Airflow imported once);
+    the DAGs that wait for the others run in one of them too, where Airflow's in-process
+    execution API and the pipeline's imports are already warm."""
+
+    def __init__(self, bag, log_dir: Path, pool) -> None:
+        super().__init__(bag, log_dir)
+        self.pool = pool
+
+    def one(self, dag_id: str, conf: dict | None) -> Outcome:
+        return self.pool.apply(_run_forked, (dag_id, self.log_dir, conf))
+
+    def side_by_side(self, dag_ids: list[str], conf: dict | None) -> Iterator[tuple[str, Outcome | None]]:
+        run = functools.partial(_run_forked, log_dir=self.log_dir, conf=conf)
+        yield from zip(dag_ids, self.pool.imap(run, dag_ids), strict=True)
+
+
+@contextmanager
+def _runner(bag, log_dir: Path, processes: int) -> Iterator[_InProcess]:
+    if processes <= 1:
+        yield _InProcess(bag, log_dir)
+        return
+    import multiprocessing
+
+    from airflow import settings
+
+    global _FORKED_BAG  # what the forked processes inherit
+    _FORKED_BAG = bag
+    # No connection or open transaction crosses the fork: each process connects anew.
+    settings.Session.remove()
+    settings.engine.dispose()
+    _wait_for_sqlite_locks(settings.engine)
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        yield _Forked(bag, log_dir, pool)
+
+
+_FORKED_BAG = None
+
+
+def _warm() -> None:
+    """Done once, before forking, instead of once per process: the imports every task run
+    needs, and Airflow's in-process execution API app (its thread starts in each process,
+    on first use, so no thread crosses the fork)."""
+    from airflow.sdk.execution_time.supervisor import in_process_api_server
+
+    import treasury_warehouse.pipeline  # noqa: F401 (imported for the forked processes)
+
+    assert in_process_api_server().app is not None
+
+
+def _run_forked(dag_id: str, log_dir: Path, conf: dict | None) -> Outcome:
+    return run_dag(_FORKED_BAG, dag_id, log_dir, conf)
+
+
+def _wait_for_sqlite_locks(engine) -> None:
+    """Processes writing one SQLite database wait for each other's lock (30 s, as the local
+    scheduler does) instead of failing after SQLite's 5 s."""
+    if engine.url.get_backend_name() != "sqlite":
+        return
+    from sqlalchemy import event
+
+    if not event.contains(engine, "connect", _patient):
+        event.listen(engine, "connect", _patient)
+
+
+def _patient(connection, _record) -> None:
+    from treasury_warehouse.local_airflow import SQLITE_WAIT_S
+
+    connection.execute(f"PRAGMA busy_timeout = {int(SQLITE_WAIT_S * 1000)}")
 
 
 def _short(status: str, width: int = LINE_WIDTH) -> str:
