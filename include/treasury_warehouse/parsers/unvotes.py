@@ -23,6 +23,7 @@ import io
 import lzma
 import tempfile
 
+import numpy as np
 import pandas as pd
 
 from treasury_warehouse.errors import ParseError
@@ -104,16 +105,119 @@ def _csv(content: bytes, source: str, file: str, required: list[str], optional: 
         if missing:
             raise ParseError(source, file, "columns", f"missing {missing}; found {list(frame.columns)[:12]}")
         return frame
-    text = _text(content, source, file)
-    sep = "\t" if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else ","
-    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    frame = _delimited(content, source, file)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ParseError(source, f"{file} line 1", "columns", f"missing {missing}; found {list(frame.columns)[:12]}")
     return frame
 
 
-def _integers(series: pd.Series, source: str, file: str, column: str) -> pd.Series:
+def _delimited_input(content: bytes, source: str, file: str) -> tuple[bytes, str, list[str]]:
+    """The bytes of a comma- or tab-separated file (gunzipped, without a BOM), its
+    separator and header; an empty file or an HTML page is refused."""
+    import csv
+
+    if content[:2] == GZIP_MAGIC:
+        try:
+            content = gzip.decompress(content)
+        except (OSError, EOFError) as exc:
+            raise ParseError(source, file, "compression", f"the gzip stream is truncated or corrupt: {exc}") from None
+    content = content.removeprefix(b"\xef\xbb\xbf")
+    if not content[:65536].strip() and not content.strip():
+        raise ParseError(source, file, "not_empty", "the file is empty")
+    refuse_html(content, source, file)
+    end = content.find(b"\n")
+    first = content[: end if end >= 0 else len(content)]
+    sep = "\t" if first.count(b"\t") > first.count(b",") else ","
+    try:
+        header = next(csv.reader([first.decode("utf-8").rstrip("\r")], delimiter=sep))
+    except UnicodeDecodeError as exc:
+        raise ParseError(source, file, "encoding", f"expected UTF-8 text: {exc}") from None
+    return content, sep, header
+
+
+def _arrow_csv_options(sep: str, columns: list[str]) -> dict:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    return {
+        "parse_options": pacsv.ParseOptions(delimiter=sep),
+        "convert_options": pacsv.ConvertOptions(
+            column_types=dict.fromkeys(columns, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
+def _utf8_errors(exc: Exception, source: str, file: str) -> None:
+    if "UTF8" in str(exc):
+        raise ParseError(source, file, "encoding", f"expected UTF-8 text: {exc}") from None
+
+
+def _delimited(content: bytes, source: str, file: str) -> pd.DataFrame:
+    """A comma- or tab-separated file (optionally gzipped), every column as text, missing as
+    "". Read by Arrow into Arrow-backed columns: no Python string per cell and no decoded
+    copy of the file."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    content, sep, header = _delimited_input(content, source, file)
+    try:
+        table = pacsv.read_csv(io.BytesIO(content), **_arrow_csv_options(sep, header))
+    except pa.ArrowInvalid as exc:
+        _utf8_errors(exc, source, file)
+        raise
+    return table.to_pandas()
+
+
+def _compact_votes(content: bytes, source: str, file: str, required: list[str]) -> pd.DataFrame:
+    """The columns ``required`` of a votes file, read in blocks: each block's text trimmed and
+    dictionary-encoded as it is read (a few hundred countries, three votes), so the table
+    is a few bytes a row and no block is held as text once read. ``rcid`` comes out as
+    int64 (a bad value names its line)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    content, sep, header = _delimited_input(content, source, file)
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ParseError(source, f"{file} line 1", "columns", f"missing {missing}; found {header[:12]}")
+    options = _arrow_csv_options(sep, header)
+    options["convert_options"].include_columns = required
+    chunks: dict[str, list] = {c: [] for c in required}
+    line = 2  # the first data line
+    try:
+        # Arrow reads the bytes in place (no Python file in between), 4 MB a block.
+        reader = pacsv.open_csv(pa.BufferReader(content), read_options=pacsv.ReadOptions(block_size=4 << 20), **options)
+        for batch in reader:
+            for column in required:
+                text = pc.utf8_trim_whitespace(batch.column(column))
+                if column == "rcid":  # checked as integers, kept as their text (the key's type)
+                    try:
+                        text = pc.cast(pc.cast(text, pa.int64()), pa.string())
+                    except pa.ArrowInvalid:
+                        _integers(batch.column(column).to_pandas(), source, file, column, first_line=line)
+                        raise
+                chunks[column].append(pc.dictionary_encode(text))
+            line += batch.num_rows
+    except pa.ArrowInvalid as exc:
+        _utf8_errors(exc, source, file)
+        raise
+    if not chunks[required[0]]:
+        raise ParseError(source, file, "not_empty", "the file has a header and no rows")
+    table = pa.table({c: pa.chunked_array(chunks[c]) for c in required})
+    del chunks
+    return table.to_pandas(self_destruct=True)
+
+
+def _vote_codes(votes: pd.Series, codes: dict[str, int]) -> pd.Series:
+    """Each vote's code, mapped once per distinct vote rather than once per row."""
+    return votes.astype("category").map(codes).astype("int64")
+
+
+def _integers(series: pd.Series, source: str, file: str, column: str, first_line: int = 2) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -127,7 +231,10 @@ def _integers(series: pd.Series, source: str, file: str, column: str) -> pd.Seri
     if bad.any():
         first = int(bad.to_numpy().nonzero()[0][0])
         raise ParseError(
-            source, f"{file} line {first + 2}", "integer", f"{column}: expected an integer: {series.iloc[first]!r}"
+            source,
+            f"{file} line {first + first_line}",
+            "integer",
+            f"{column}: expected an integer: {series.iloc[first]!r}",
         )
     return values.astype("int64")
 
@@ -173,21 +280,49 @@ def parse_roll_calls(content: bytes, file: str = "un_roll_calls.csv") -> pd.Data
 def parse_votes(content: bytes, file: str = "un_votes.csv") -> pd.DataFrame:
     """The unvotes layout: ISO2 codes and yes/abstain/no."""
     source = "un_votes"
-    frame = _csv(content, source, file, ["rcid", "country", "country_code", "vote"])
-    votes = frame["vote"].str.strip().str.lower()
-    unknown = sorted(set(votes) - {"yes", "abstain", "no"})
+    required = ["rcid", "country", "country_code", "vote"]
+    frame = _r_data(content, source, file, required)
+    if frame is None:  # text: read compactly (the R file is the package's, a million rows)
+        frame = _compact_votes(content, source, file, required)
+    else:
+        missing = [c for c in required if c not in frame.columns]
+        if missing:
+            raise ParseError(source, file, "columns", f"missing {missing}; found {list(frame.columns)[:12]}")
+        frame = frame.assign(
+            rcid=_integers(frame["rcid"], source, file, "rcid").astype(str).astype("category"),
+            **{c: frame[c].str.strip().astype("category") for c in ("country", "country_code", "vote")},
+        )
+    # Categories (a few hundred countries, three votes) map once per distinct value, and
+    # are written to Parquet dictionary-encoded (read as text): a row is a few bytes.
+    votes = (
+        frame["vote"].cat.rename_categories(lambda v: v.lower())
+        if _lower_is_unique(frame["vote"])
+        else (frame["vote"].astype(str).str.lower().astype("category"))
+    )
+    unknown = sorted(set(votes.cat.categories[votes.cat.codes.unique()]) - {"yes", "abstain", "no"})
     if unknown:
         raise ParseError(source, file, "vote_values", f"expected yes/abstain/no, found {unknown[:5]}")
+    code = frame["country_code"]
     return pd.DataFrame(
         {
-            "rcid": _integers(frame["rcid"], source, file, "rcid").astype(str),
-            "country_name": frame["country"].str.strip(),
-            "country_code": frame["country_code"].str.strip().replace("", None),
-            "code_system": "iso2",
-            "vote": votes,
-            "vote_code": votes.map(VOTE_CODES).astype("int64"),
+            "rcid": _sorted(frame["rcid"]),
+            "country_name": _sorted(frame["country"]),
+            "country_code": _sorted(code.cat.remove_categories([""]) if "" in code.cat.categories else code),
+            "code_system": pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), categories=["iso2"]),
+            "vote": _sorted(votes.cat.remove_unused_categories()),
+            "vote_code": _vote_codes(votes, VOTE_CODES),
         }
     )
+
+
+def _sorted(column: pd.Series) -> pd.Series:
+    """The same categories in the same order, whichever file layout they were read from."""
+    return column.cat.reorder_categories(sorted(column.cat.categories))
+
+
+def _lower_is_unique(votes: pd.Series) -> bool:
+    lowered = [v.lower() for v in votes.cat.categories]
+    return len(set(lowered)) == len(lowered)
 
 
 def parse_voeten_votes(content: bytes, file: str = "UNVotes.csv") -> pd.DataFrame:
@@ -197,7 +332,7 @@ def parse_voeten_votes(content: bytes, file: str = "UNVotes.csv") -> pd.DataFram
         content, source, file, ["rcid", "session", "vote", "ccode", "importantvote", "date", "unres"], ("year",)
     )
     codes = _integers(frame["vote"], source, file, "vote")
-    unknown = sorted(set(codes) - set(VOETEN_VOTES))
+    unknown = sorted(set(codes.unique()) - set(VOETEN_VOTES))
     if unknown:
         raise ParseError(source, file, "vote_values", f"expected vote codes 1, 2, 3, 8, 9, found {unknown[:5]}")
     dates = _dates(frame["date"], source, file, allow_blank=True)
@@ -208,7 +343,7 @@ def parse_voeten_votes(content: bytes, file: str = "UNVotes.csv") -> pd.DataFram
             "country_name": None,
             "country_code": _integers(frame["ccode"], source, file, "ccode").astype(str),
             "code_system": "cow",
-            "vote": codes.map(VOETEN_VOTES),
+            "vote": codes.astype("category").map(VOETEN_VOTES).astype(str),
             "vote_code": codes,
             "session": _integers(frame["session"], source, file, "session"),
             # One roll call (rcid 4592, 2004) is published without date or resolution.
@@ -225,10 +360,10 @@ def parse_undl_votes(content: bytes, file: str = "ga_voting.csv") -> pd.DataFram
     source = "un_votes_undl"
     frame = _csv(content, source, file, ["undl_id", "ms_code", "ms_name", "ms_vote", "date", "session", "resolution"])
     raw = frame["ms_vote"].str.strip().str.upper()
-    unknown = sorted(set(raw) - set(UNDL_VOTES))
+    unknown = sorted(set(raw.unique()) - set(UNDL_VOTES))
     if unknown:
         raise ParseError(source, file, "vote_values", f"expected Y, N, A, X or blank, found {unknown[:5]}")
-    votes = raw.map(UNDL_VOTES)
+    votes = raw.astype("category").map(UNDL_VOTES).astype(str)
     dates = _dates(frame["date"], source, file)
     return pd.DataFrame(
         {
@@ -237,7 +372,7 @@ def parse_undl_votes(content: bytes, file: str = "ga_voting.csv") -> pd.DataFram
             "country_code": frame["ms_code"].str.strip(),
             "code_system": "iso3",
             "vote": votes,
-            "vote_code": votes.map(VOTE_CODES).astype("int64"),
+            "vote_code": _vote_codes(votes, VOTE_CODES),
             "session": _integers(frame["session"], source, file, "session"),
             "vote_date": dates,
             "vote_year": dates.dt.year.astype("int64"),
