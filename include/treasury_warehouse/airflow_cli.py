@@ -8,7 +8,6 @@ data/logs/<dag_id>.log; the console gets one line per DAG.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -220,16 +219,28 @@ class _Forked(_InProcess):
     the DAGs that wait for the others run in one of them too, where Airflow's in-process
     execution API and the pipeline's imports are already warm."""
 
-    def __init__(self, bag, log_dir: Path, pool) -> None:
+    def __init__(self, bag, log_dir: Path, executor) -> None:
         super().__init__(bag, log_dir)
-        self.pool = pool
+        self.executor = executor
 
     def one(self, dag_id: str, conf: dict | None) -> Outcome:
-        return self.pool.apply(_run_forked, (dag_id, self.log_dir, conf))
+        return self._outcome(dag_id, self.executor.submit(_run_forked, dag_id, self.log_dir, conf))
 
     def side_by_side(self, dag_ids: list[str], conf: dict | None) -> Iterator[tuple[str, Outcome | None]]:
-        run = functools.partial(_run_forked, log_dir=self.log_dir, conf=conf)
-        yield from zip(dag_ids, self.pool.imap(run, dag_ids), strict=True)
+        runs = [self.executor.submit(_run_forked, dag_id, self.log_dir, conf) for dag_id in dag_ids]
+        for dag_id, run in zip(dag_ids, runs, strict=True):
+            yield dag_id, self._outcome(dag_id, run)
+
+    def _outcome(self, dag_id: str, run) -> Outcome:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return run.result()
+        except BrokenProcessPool as exc:  # a process died (killed, out of memory): that run failed
+            log_path = self.log_dir / f"{dag_id}.log"
+            with log_path.open("a") as log:
+                print(f"the process running {dag_id} died: {exc}", file=log)
+            return Outcome(dag_id, "FAILED", 0.0, log_path)
 
 
 @contextmanager
@@ -238,6 +249,7 @@ def _runner(bag, log_dir: Path, processes: int) -> Iterator[_InProcess]:
         yield _InProcess(bag, log_dir)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     from airflow import settings
 
@@ -247,8 +259,10 @@ def _runner(bag, log_dir: Path, processes: int) -> Iterator[_InProcess]:
     settings.Session.remove()
     settings.engine.dispose()
     _wait_for_sqlite_locks(settings.engine)
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        yield _Forked(bag, log_dir, pool)
+    # Its processes end when told to (a sentinel), not by SIGTERM: Airflow's task runner
+    # leaves a SIGTERM handler in a process that ran a task, which does not exit.
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as executor:
+        yield _Forked(bag, log_dir, executor)
 
 
 _FORKED_BAG = None
