@@ -75,6 +75,7 @@ def test_figures_are_median_min_max_and_the_ratios_are_derived() -> None:
     assert derived["one-source run / full run"] == "25% (target <= 25%)"
     assert derived["orchestration overhead (Airflow / direct)"].startswith("1.25x")
     assert "full nightly run under Airflow, from empty | 60.0 [60.0-60.0]" in bench.table(report)
+    assert "| 1 | <= 60 s |" in bench.table(report)  # each figure beside its target
 
 
 def test_a_failing_step_stops_the_benchmark(tmp_path: Path) -> None:
