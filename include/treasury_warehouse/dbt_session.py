@@ -76,6 +76,7 @@ def main(argv: list[str]) -> int:
     # Unit tests check the models' logic on hand-made rows, not the data: they run once
     # per code change (make test), not in every build.
     built = dbt.invoke(["build", "--exclude-resource-type", "unit_test", *selection, *project])
+    _keep_build_results(settings, build_path)  # before docs generate writes its own run results
     if not built.success:
         _verdict(failed="build")
         return 1
@@ -87,6 +88,20 @@ def main(argv: list[str]) -> int:
             return 1
     _verdict(ok=True)
     return 0
+
+
+def _keep_build_results(settings, build_path: Path) -> None:
+    """The build's run results beside the build (the caller logs each node from them); a
+    copy that fails (a full disk) leaves it to the caller, and never fails the build."""
+    import shutil
+
+    from treasury_warehouse import warehouse
+
+    results = warehouse.dbt_target_dir(settings) / "run_results.json"
+    try:
+        shutil.copyfile(results, warehouse.sidecar(build_path, "run_results"))
+    except OSError as exc:
+        print(f"the build's run results were not kept: {exc}", flush=True)
 
 
 if __name__ == "__main__":

@@ -564,8 +564,12 @@ def _build(settings: Settings, full: bool = False) -> Path:
 
 
 def _keep_run_results(target: Path, build_path: Path) -> None:
-    """Keep dbt's run results beside the build; a copy that fails (a full disk) never
-    hides the build's own outcome."""
+    """Keep dbt's run results beside the build (the dbt process keeps the build's own, before
+    its docs step writes others; failing that, the last in the target folder); a copy that
+    fails (a full disk) never hides the build's own outcome."""
+    if sidecar(build_path, "run_results").exists():
+        _log_node_results(build_path)
+        return
     if not (target / "run_results.json").exists():
         return
     try:
