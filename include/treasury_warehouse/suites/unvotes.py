@@ -7,7 +7,7 @@ import pandas as pd
 
 from treasury_warehouse.parsers.unvotes import ROLL_CALL_COLUMNS, VOTE_CODES, VOTE_COLUMNS
 from treasury_warehouse.quality import Check
-from treasury_warehouse.suites.common import anchors, has_columns, table_shape
+from treasury_warehouse.suites.common import anchors, duplicate_keys, has_columns, table_shape
 
 MAX_MEMBERS = 200  # 193 members today; a roll call with more votes holds duplicates
 VOTE_VALUES = sorted(VOTE_CODES)
@@ -26,13 +26,13 @@ def _per_roll_call(frame: pd.DataFrame) -> Check:
 
 def _votes(frame: pd.DataFrame, columns: list[str], key: list[str], us_code: str) -> list[Check]:
     rows = [
-        *table_shape(columns, key),
+        *table_shape(columns, key, unique=False),
         gxe.ExpectColumnValuesToBeInSet(column="vote", value_set=VOTE_VALUES),
     ]
     votes = Check("votes", frame, rows, index_columns=[c for c in key if c in frame.columns])
     if not has_columns(frame, columns):
         return [votes]
-    return [votes, _per_roll_call(frame), anchors(frame, "country_code", [us_code])]
+    return [votes, duplicate_keys(frame, key), _per_roll_call(frame), anchors(frame, "country_code", [us_code])]
 
 
 def checks_votes(frame: pd.DataFrame) -> list[Check]:
