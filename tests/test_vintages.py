@@ -140,3 +140,102 @@ def test_a_moving_window_may_drop_old_days_but_a_cut_file_may_not(tmp_path: Path
 
     assert failed(moved) == []
     assert failed(cut) == ["periods_vs_published"]
+
+
+def _gate_failures(source, checks) -> set[tuple]:
+    gate = run_gate(source.name, source.file_name, checks, None)
+    return {
+        (f.table, f.expectation, f.unexpected_count, frozenset(json.dumps(r, sort_keys=True) for r in f.rows))
+        for f in gate.failures
+    }
+
+
+def _votes_pair() -> tuple[pd.DataFrame, pd.DataFrame]:
+    published = pd.DataFrame(
+        [(rcid, country, "yes" if (rcid + ord(country)) % 3 else "no") for rcid in range(1, 7) for country in "ABCE"],
+        columns=["rcid", "country_name", "vote"],
+    ).astype({"rcid": "string"})
+    new = published[published["country_name"] != "E"].copy()  # a series gone
+    new = new[~((new["rcid"] == "2") & (new["country_name"] == "B"))]  # a row gone
+    new.loc[(new["rcid"] == "3") & (new["country_name"] == "C"), "vote"] = "abstain"  # a value moved
+    new.loc[(new["rcid"] == "4") & (new["country_name"] == "A"), "vote"] = None  # a value gone
+    new = pd.concat([new, pd.DataFrame({"rcid": ["7"], "country_name": ["D"], "vote": ["yes"]})])  # new rows
+    return published.astype({"vote": "category"}), new.astype({"vote": "category"})
+
+
+def _numbers_pair() -> tuple[pd.DataFrame, pd.DataFrame]:
+    published = pd.DataFrame(
+        [(s, p, 100.0 * (i + 1) + j) for i, s in enumerate(["x", "y", "z"]) for j, p in enumerate(range(2001, 2006))],
+        columns=["series", "period", "value"],
+    )
+    new = published[published["period"] != 2003].copy()  # a period gone in every series
+    new.loc[(new["series"] == "y") & (new["period"] == 2004), "value"] += 0.05  # within 0.1
+    new.loc[(new["series"] == "z") & (new["period"] == 2005), "value"] *= 1.5  # moved
+    return published, new
+
+
+@pytest.mark.parametrize(
+    ("pair", "compare"),
+    [
+        (_votes_pair, None),
+        (_numbers_pair, ("series", "period", "value")),
+    ],
+    ids=["text_values", "numeric_values"],
+)
+def test_the_comparison_in_duckdb_fails_exactly_as_the_one_in_pandas(tmp_path: Path, pair, compare) -> None:
+    """Large files are compared by DuckDB (only failing rows leave the database); the gate
+    must fail the same checks on the same rows either way, and pass the same files."""
+    from treasury_warehouse.sources import SOURCES, Comparison
+    from treasury_warehouse.vintages import checks, checks_in_database
+
+    source = SOURCES["un_votes"]
+    if compare:
+        series, period, value = compare
+        spec = Comparison((series,), period, (value,), relative=0.001, absolute=0.1, levels=False)
+        source = dataclasses.replace(source, compare=spec)
+    published, new = pair()
+    old_path, new_path = tmp_path / "old.parquet", tmp_path / "new.parquet"
+    published.to_parquet(old_path, index=False)
+    new.to_parquet(new_path, index=False)
+
+    in_pandas = _gate_failures(source, checks(source, new, published))
+    in_duckdb = _gate_failures(source, checks_in_database(source, new_path, old_path, tmp_path / "work"))
+
+    assert in_duckdb == in_pandas
+    tables = {failure[0] for failure in in_pandas}
+    assert tables == (
+        {"series_vs_published", "periods_vs_published", "revisions_vs_published"}
+        if not compare
+        else {"periods_vs_published", "revisions_vs_published"}
+    ), in_pandas
+    same = checks_in_database(source, old_path, old_path, tmp_path / "work")
+    assert _gate_failures(source, same) == set() == _gate_failures(source, checks(source, published, published))
+
+
+def test_a_large_file_is_compared_in_duckdb_by_the_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from treasury_warehouse import vintages
+
+    mirror = tmp_path / "mirror" / "unvotes" / "unvotes_r_package"
+    mirror.mkdir(parents=True)
+    countries = [("United States", "US"), ("X", "XX")]
+    votes = "rcid,country,country_code,vote\n" + "".join(
+        f"{rcid},{country},{code},yes\n" for rcid in range(1, 4) for country, code in countries
+    )
+    (mirror / "un_votes.rda").write_text(votes)
+    settings = dataclasses.replace(
+        Settings.from_env(), data_dir=tmp_path / "data", source_mirror=str(tmp_path / "mirror")
+    )
+    ingest("un_votes", settings)
+    monkeypatch.setattr(vintages, "IN_DATABASE_ROWS", 0)
+    calls = []
+    original = vintages.checks_in_database
+    monkeypatch.setattr(vintages, "checks_in_database", lambda *a: calls.append(a) or original(*a))
+    (mirror / "un_votes.rda").write_text(votes.replace("2,X,XX,yes", "2,X,XX,no"))
+
+    with pytest.raises(ValidationFailed) as failure:
+        ingest("un_votes", settings)
+
+    assert len(calls) == 1
+    assert "revisions_vs_published" in str(failure.value)
+    assert "'published': 'yes', 'new': 'no'" in str(failure.value), failure.value
+    assert not (settings.data_dir / "tmp" / "compare-un_votes").exists()

@@ -13,6 +13,10 @@ revisions values both files hold agree within the source's tolerance; level seri
 
 A genuine large revision (a benchmark, a new survey) passes with ``force`` and a reason,
 which is recorded beside the published vintage.
+
+``checks`` builds the tables in pandas; ``checks_in_database`` builds the same tables with
+DuckDB from the two Parquet files, keeping only their failing rows, for files too large to
+hold twice in memory (``in_database``).
 """
 
 from __future__ import annotations
@@ -210,3 +214,131 @@ def record_forced(published: Path, reason: str, failures: list[str]) -> Path:
         )
     )
     return note
+
+
+# Above this many rows (the votes at 10x and 50x the real roll calls), the comparison is
+# computed by DuckDB from the two Parquet files; the tables handed to the gate hold only
+# the rows that fail, so that neither file is held in memory as pandas.
+IN_DATABASE_ROWS = 2_000_000
+
+
+def in_database(source: Source, rows: int) -> bool:
+    """Whether this file's comparison runs in DuckDB (large, and a spec it computes)."""
+    spec = source.compare
+    return spec is not None and rows > IN_DATABASE_ROWS and not (spec.levels or spec.rolling_window or spec.snapshot)
+
+
+def checks_in_database(source: Source, new_path: Path, published_path: Path, work_dir: Path) -> list[Check]:
+    """The same series, periods and revisions checks as ``checks``, computed by DuckDB over
+    the two files: the series table whole (one row per series), the periods and revisions
+    tables with only their failing rows (a passing file hands the gate empty tables). Their
+    failures read exactly as ``checks``' do."""
+    import duckdb
+
+    spec = source.compare
+    if spec is None or spec.levels or spec.rolling_window or spec.snapshot:
+        raise ValueError(f"{source.name}: its comparison is computed in pandas only ({spec})")
+    series, key = list(spec.series), [*spec.series, spec.period]
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(config={"memory_limit": "2GB", "temp_directory": str(work_dir), "threads": 2}) as con:
+        con.execute(f"create view old as select * from read_parquet('{_sql_path(published_path)}')")  # noqa: S608
+        con.execute(f"create view new as select * from read_parquet('{_sql_path(new_path)}')")  # noqa: S608
+        old_types, new_types = _types(con, "old"), _types(con, "new")
+        if any(c not in old_types or c not in new_types for c in (*key, *spec.values)):
+            return []  # the suite's schema expectation names a missing column
+
+        def keyed(table: str) -> str:  # key columns in one type whichever file they came from
+            columns = [f'"{c}"' if old_types[c] == new_types[c] else f'cast("{c}" as varchar) as "{c}"' for c in key]
+            # The suite has proved each file's key unique (the published one when it was gated).
+            values = [f'"{c}"' for c in spec.values] or ["null as no_values"]
+            return f"select {', '.join([*columns, *values])} from {table}"  # noqa: S608 (own column names)
+
+        con.execute(f"create view o as {keyed('old')}")
+        con.execute(f"create view n as {keyed('new')}")
+        series_cols = ", ".join(f'"{c}"' for c in series)
+        series_table = con.execute(
+            f"select {series_cols}, bool_or(in_new) as in_new_file from ("  # noqa: S608 (own column names)
+            f"select distinct {series_cols}, false as in_new from o union all "
+            f"select distinct {series_cols}, true as in_new from n) "
+            f"group by all having bool_or(not in_new) order by all"
+        ).df()
+        # One pass: the published rows gone from the new file, or whose value went or moved.
+        numeric = {c: _numeric(old_types[c]) and _numeric(new_types[c]) for c in spec.values}
+        allowed = {c: f'greatest({spec.relative} * abs(o."{c}"), {spec.absolute})' for c in spec.values}
+        moved = {
+            c: f'abs(n."{c}" - o."{c}") > {allowed[c]} + 1e-9'
+            if numeric[c]
+            else f'cast(o."{c}" as varchar) <> cast(n."{c}" as varchar)'
+            for c in spec.values
+        }
+        failing = " or ".join(
+            ["n.present is null"] + [f'(o."{c}" is not null and (n."{c}" is null or {moved[c]}))' for c in spec.values]
+        )
+        selected = ", ".join(
+            [f'o."{c}"' for c in key]
+            + ["n.present is not null as present"]
+            + [f'o."{c}" as "published:{c}", n."{c}" as "new:{c}"' for c in spec.values]
+            + [
+                f'abs(n."{c}" - o."{c}") as "change:{c}", {allowed[c]} as "allowed:{c}"'
+                for c in spec.values
+                if numeric[c]
+            ]
+        )
+        on = " and ".join(f'o."{c}" = n."{c}"' for c in key)
+        rows = con.execute(
+            f"select {selected} from o left join (select *, true as present from n) n on {on} "  # noqa: S608
+            f"where {failing} order by {', '.join(f'o.{chr(34)}{c}{chr(34)}' for c in key)}"
+        ).df()
+    surviving = rows.merge(series_table.loc[series_table["in_new_file"], series], on=series)
+    missing = []
+    for column in [None, *spec.values]:
+        gone = ~surviving["present"]
+        if column is not None:
+            gone = surviving[f"published:{column}"].notna() & (gone | surviving[f"new:{column}"].isna())
+        missing.append(surviving.loc[gone, key].assign(in_new_file=False, column=column or ""))
+    revised = []
+    for column in spec.values:
+        before, after = rows[f"published:{column}"], rows[f"new:{column}"]
+        held = rows["present"] & before.notna() & after.notna()
+        table = rows.loc[held, key].assign(published=before[held], new=after[held])
+        if numeric[column]:
+            table = table.assign(change=rows.loc[held, f"change:{column}"], allowed=rows.loc[held, f"allowed:{column}"])
+        revised.append(table.assign(within=False, column=column))
+    series_check = Check(
+        "series_vs_published",
+        series_table,
+        [gxe.ExpectColumnValuesToBeInSet(column="in_new_file", value_set=[True])],
+        index_columns=series,
+    )
+    periods_check = Check(
+        "periods_vs_published",
+        pd.concat(missing, ignore_index=True),
+        [gxe.ExpectColumnValuesToBeInSet(column="in_new_file", value_set=[True])],
+        index_columns=[*key, "column"],
+    )
+    checks = [series_check, periods_check]
+    if spec.values:
+        checks.append(
+            Check(
+                "revisions_vs_published",
+                pd.concat(revised, ignore_index=True),
+                [gxe.ExpectColumnValuesToBeInSet(column="within", value_set=[True])],
+                index_columns=["column", *key, "published", "new"],
+            )
+        )
+    return checks
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _types(con, view: str) -> dict[str, str]:
+    return {row[0]: row[1] for row in con.execute(f"describe {view}").fetchall()}
+
+
+def _numeric(duckdb_type: str) -> bool:
+    return duckdb_type.split("(")[0] in {
+        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+        "FLOAT", "DOUBLE", "DECIMAL",
+    }  # fmt: skip
