@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -233,10 +232,3 @@ def test_the_readme_commands_run_through_the_wrapper_with_the_mirror_make_run_us
     [manifest] = (deployment.data_dir / "raw" / "tic_mfh").glob("*/manifest.json")
     assert json.loads(manifest.read_text())["url"] == f"{deployment.env['SOURCE_MIRROR']}/tic/mfhhis01.txt"
     assert list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))
-
-
-def test_the_readme_names_only_commands_that_carry_their_environment() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    commands = [c for c in re.findall(r"`([^`\n]+)`", readme) if re.match(r"(airflow |python )", c)]
-    assert commands == [], f"run these through make or bin/warehouse: {commands}"
-    assert ".venv/bin/" not in readme
