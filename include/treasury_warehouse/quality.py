@@ -105,63 +105,69 @@ def run_gate(source: str, file: str, checks: list[Check], project_dir: Path | No
     (the mutation suite, which runs the gate hundreds of times) nothing is stored, and
     without detail only which expectations failed is reported, not the rows."""
     import great_expectations as gx
+    from great_expectations.data_context.data_context.context_factory import project_manager
 
     if project_dir is None:
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = {"globally": False}
     else:
         context = _context(project_dir)
-    datasource = context.data_sources.add_or_update_pandas(name=source)
-    failures: list[Failure] = []
-    evaluated = 0
-    results_to_render = []
-    for check in checks:
-        name = f"{source}.{check.table}"
-        existing = {a.name for a in datasource.assets}
-        if check.table in existing:
-            datasource.delete_asset(check.table)
-        asset = datasource.add_dataframe_asset(name=check.table)
-        batch_definition = asset.add_batch_definition_whole_dataframe(name="whole_table")
-        _forget(context, name)
-        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=check.expectations))
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
-        )
-        result_format: dict[str, Any] = {"result_format": "COMPLETE" if detail else "BOOLEAN_ONLY"}
-        if check.index_columns and detail:
-            result_format["unexpected_index_column_names"] = check.index_columns
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name=name,
-                validation_definitions=[validation],
-                actions=[],
-                result_format=result_format,
+    try:
+        datasource = context.data_sources.add_or_update_pandas(name=source)
+        failures: list[Failure] = []
+        evaluated = 0
+        results_to_render = []
+        for check in checks:
+            name = f"{source}.{check.table}"
+            existing = {a.name for a in datasource.assets}
+            if check.table in existing:
+                datasource.delete_asset(check.table)
+            asset = datasource.add_dataframe_asset(name=check.table)
+            batch_definition = asset.add_batch_definition_whole_dataframe(name="whole_table")
+            _forget(context, name)
+            suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=check.expectations))
+            validation = context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
             )
+            result_format: dict[str, Any] = {"result_format": "COMPLETE" if detail else "BOOLEAN_ONLY"}
+            if check.index_columns and detail:
+                result_format["unexpected_index_column_names"] = check.index_columns
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(
+                    name=name,
+                    validation_definitions=[validation],
+                    actions=[],
+                    result_format=result_format,
+                )
+            )
+            run = checkpoint.run(batch_parameters={"dataframe": check.frame})
+            results_to_render.extend(run.run_results)
+            for validation_result in run.run_results.values():
+                for result in validation_result.results:
+                    evaluated += 1
+                    if result.success:
+                        continue
+                    failures.append(_failure(check, result))
+        if project_dir is not None:
+            # The pages of this run's results, and the index, rendered once per gate (rendering
+            # them per check, as a checkpoint action would, cost more than the validation).
+            context.build_data_docs(resource_identifiers=results_to_render)
+        docs = context.get_docs_sites_urls() if project_dir is not None else []
+        data_docs = docs[0]["site_url"] if docs else None
+        outcome = GateResult(source, file, not failures, evaluated, failures, data_docs)
+        log.info(
+            "quality gate %s %s: %d/%d expectations passed; Data Docs: %s",
+            source,
+            file,
+            evaluated - len(failures),
+            evaluated,
+            data_docs,
         )
-        run = checkpoint.run(batch_parameters={"dataframe": check.frame})
-        results_to_render.extend(run.run_results)
-        for validation_result in run.run_results.values():
-            for result in validation_result.results:
-                evaluated += 1
-                if result.success:
-                    continue
-                failures.append(_failure(check, result))
-    if project_dir is not None:
-        # The pages of this run's results, and the index, rendered once per gate (rendering
-        # them per check, as a checkpoint action would, cost more than the validation).
-        context.build_data_docs(resource_identifiers=results_to_render)
-    docs = context.get_docs_sites_urls() if project_dir is not None else []
-    data_docs = docs[0]["site_url"] if docs else None
-    outcome = GateResult(source, file, not failures, evaluated, failures, data_docs)
-    log.info(
-        "quality gate %s %s: %d/%d expectations passed; Data Docs: %s",
-        source,
-        file,
-        evaluated - len(failures),
-        evaluated,
-        data_docs,
-    )
-    return outcome
+        return outcome
+    finally:
+        # Great Expectations keeps the last context as its current project, and through it
+        # every table it validated: 1 GB of votes at 50x would stay held until the process ends.
+        project_manager.set_project(None)
 
 
 def _forget(context: Any, name: str) -> None:
