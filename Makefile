@@ -85,7 +85,7 @@ deploy-services:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server > /dev/null)
 
 deploy-test: $(CELERY_VENV)/.installed deploy-services
-	$(CELERY_VENV)/bin/python -m treasury_warehouse.deploy celery
+	$(CELERY_VENV)/bin/python -m tools.deploy celery
 
 # The SOURCE_MIRROR `make run` ran with (empty: the publishers), for `make airflow` and
 # bin/warehouse afterwards.
@@ -129,11 +129,11 @@ report: install
 	@$(WAREHOUSE) python -m treasury_warehouse report
 
 mutations: install
-	$(PY) -m treasury_warehouse.mutations --real $${SOURCE_MIRROR:-../shared/sources}
+	$(PY) -m tools.mutations --real $${SOURCE_MIRROR:-../shared/sources}
 
 # BENCH_ARGS, e.g. --runs 5 or "scale --scales 1,10"
 bench: install airflow-init
-	SOURCE_MIRROR=$${SOURCE_MIRROR:-../shared/sources} $(PY) -m treasury_warehouse.bench $(BENCH_ARGS)
+	SOURCE_MIRROR=$${SOURCE_MIRROR:-../shared/sources} $(PY) -m tools.bench $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

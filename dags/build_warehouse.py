@@ -19,22 +19,23 @@ from datetime import timedelta
 
 from airflow.sdk import AssetAny, AssetOrTimeSchedule, Param, dag, task
 
-from treasury_warehouse.orchestration import (
+from treasury_warehouse.ingest.sources import SOURCES
+from treasury_warehouse.orchestration.defaults import (
     DEFAULT_ARGS,
     NIGHTLY_BUILD,
     WAREHOUSE_POOL,
     FailureNotifier,
+    record_outcome,
     source_asset,
     timetable,
     warehouse_asset,
 )
-from treasury_warehouse.sources import SOURCES
 
 
 def _serving():
     """The serving database from the environment, its writer's password from there or from
     the Airflow connection warehouse_serving (host, port, schema = database, login, password)."""
-    from treasury_warehouse.serve import Serving
+    from treasury_warehouse.warehouse.serve import Serving
 
     from_env = Serving.from_env()
     if from_env is not None:
@@ -85,10 +86,13 @@ def build_warehouse():
         """End the run here, successfully, when there is nothing to build or a first
         warehouse would lack a mart; the log says which sources it waits for."""
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.warehouse import plan
+        from treasury_warehouse.warehouse.builds import plan
 
         verdict = plan(Settings.from_env(), force=bool(context["params"]["force"]))
-        print(("build: " if verdict.due else "no build: ") + verdict.reason)
+        if verdict.due:
+            print(f"build: {verdict.reason}")
+        else:
+            record_outcome(context, "no build", verdict.reason)
         return verdict.due
 
     @task(retries=0, pool=WAREHOUSE_POOL)
@@ -96,12 +100,13 @@ def build_warehouse():
         from airflow.sdk.exceptions import AirflowSkipException
 
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.warehouse import NotReady, build, node_results
+        from treasury_warehouse.warehouse.builds import NotReady, build, node_results
 
         try:
             params = context["params"]
             build_path = build(Settings.from_env(), partial=bool(params["force"]), full=bool(params.get("full")))
         except NotReady as exc:  # a source was unpublished (quarantined) since `due`
+            record_outcome(context, "no build", str(exc))
             raise AirflowSkipException(f"no build: {exc}") from exc
         nodes = node_results(build_path)
         print(f"dbt build: {len(nodes)} nodes; slowest:")
@@ -113,7 +118,7 @@ def build_warehouse():
     def audit(build_path: str) -> str:
         from pathlib import Path
 
-        from treasury_warehouse.warehouse import accept, audit
+        from treasury_warehouse.warehouse.builds import accept, audit
 
         accepted = accept(Path(build_path))  # a failed audit deletes the candidate
         for mart in audit(accepted):
@@ -125,7 +130,7 @@ def build_warehouse():
         from pathlib import Path
 
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.warehouse import docs_path, freshness_lines, publish, summary_line
+        from treasury_warehouse.warehouse.builds import docs_path, freshness_lines, publish, summary_line
 
         settings = Settings.from_env()
         publish(settings, Path(build_path))  # the warehouse, its Parquet exports and docs, together
@@ -145,7 +150,7 @@ def build_warehouse():
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from treasury_warehouse.quarantine import held_back
+        from treasury_warehouse.ingest.quarantine import held_back
 
         held = held_back(Path(build_path))
         if held:
@@ -160,7 +165,7 @@ def build_warehouse():
 
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from treasury_warehouse.serve import serve
+        from treasury_warehouse.warehouse.serve import serve
 
         serving = _serving()
         if serving is None:

@@ -1,6 +1,6 @@
 """Airflow ingest DAGs, one per source in the registry: fetch -> land -> parse -> gate -> publish.
 
-The DAGs are generated from ``treasury_warehouse.sources.SOURCES``; adding a source adds
+The DAGs are generated from ``treasury_warehouse.ingest.sources.SOURCES``; adding a source adds
 a DAG here without a new file. Tasks import the pipeline lazily so that parsing this
 file stays cheap. A parse or quality-gate failure is a data problem, not a transient
 one: it fails the task at once, without retries, and nothing is published.
@@ -11,15 +11,16 @@ from __future__ import annotations
 from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from treasury_warehouse.orchestration import (
+from treasury_warehouse.ingest.sources import SOURCES, Source
+from treasury_warehouse.orchestration.defaults import (
     DEFAULT_ARGS,
     FETCH_RETRIES,
     FETCH_RETRY_DELAY,
     FETCH_TIMEOUT,
+    record_outcome,
     source_asset,
     timetable,
 )
-from treasury_warehouse.sources import SOURCES, Source
 
 
 def _api_key(source: Source) -> str | None:
@@ -77,8 +78,8 @@ def build_ingest_dag(source: Source):
         def fetch_and_land() -> dict:
             from treasury_warehouse.config import Settings
             from treasury_warehouse.errors import FetchError, LandingError, SourceNotConfigured
-            from treasury_warehouse.fetch import is_permanent
-            from treasury_warehouse.pipeline import fetch_and_land
+            from treasury_warehouse.ingest.fetch import is_permanent
+            from treasury_warehouse.ingest.pipeline import fetch_and_land
 
             try:
                 return fetch_and_land(source.name, Settings.from_env(), api_key=_api_key(source))
@@ -97,22 +98,23 @@ def build_ingest_dag(source: Source):
             build, unless the run is forced (params.force). Nor is a source that is not
             configured (a keyed API without its key): the run says why and ends."""
             from treasury_warehouse.config import Settings
-            from treasury_warehouse.pipeline import is_published
-            from treasury_warehouse.quarantine import quarantined
+            from treasury_warehouse.ingest.pipeline import is_published
+            from treasury_warehouse.ingest.quarantine import quarantined
 
             if "not_configured" in landed:
-                print(f"not configured, skipped: {landed['not_configured']}")
+                record_outcome(context, "skipped", str(landed["not_configured"]))
                 return False
             if context["params"]["force"]:
                 print(f"forced: {source.name} sha256 {landed['sha256']} is processed whether published or not")
                 return True
             settings = Settings.from_env()
             if is_published(source.name, str(landed["sha256"]), settings):
-                print(f"unchanged: {source.name} sha256 {landed['sha256']} is already published")
+                print(f"{source.name} sha256 {landed['sha256']} is already published")
+                record_outcome(context, "unchanged", "already published; nothing to do")
                 return False
             held = quarantined(settings, source.name, str(landed["sha256"]))
             if held:
-                print(f"unchanged and quarantined, skipped: {held}")
+                record_outcome(context, "unchanged", f"quarantined: {held}")
                 return False
             return True
 
@@ -120,7 +122,7 @@ def build_ingest_dag(source: Source):
         def parse(landed: dict) -> dict:
             from treasury_warehouse.config import Settings
             from treasury_warehouse.errors import LandingError, ParseError
-            from treasury_warehouse.pipeline import parse_landed
+            from treasury_warehouse.ingest.pipeline import parse_landed
 
             try:
                 return parse_landed(source.name, str(landed["path"]), Settings.from_env())
@@ -131,7 +133,7 @@ def build_ingest_dag(source: Source):
         def validate(parsed: dict, **context) -> dict:
             from treasury_warehouse.config import Settings
             from treasury_warehouse.errors import ValidationFailed
-            from treasury_warehouse.pipeline import validate_candidate
+            from treasury_warehouse.ingest.pipeline import validate_candidate
 
             params = context["params"]
             reason = params.get("reason") if params.get("force") else None
@@ -143,7 +145,7 @@ def build_ingest_dag(source: Source):
         @task(outlets=[source_asset(source)])
         def publish(validated: dict) -> dict:
             from treasury_warehouse.config import Settings
-            from treasury_warehouse.pipeline import publish_candidate
+            from treasury_warehouse.ingest.pipeline import publish_candidate
 
             return publish_candidate(source.name, validated, Settings.from_env())
 

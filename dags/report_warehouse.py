@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from treasury_warehouse.orchestration import DEFAULT_ARGS, warehouse_asset
+from treasury_warehouse.orchestration.defaults import DEFAULT_ARGS, warehouse_asset
 
 
 @dag(
@@ -29,7 +29,7 @@ def report_warehouse():
         import json
 
         from treasury_warehouse.config import Settings
-        from treasury_warehouse.report import build_report
+        from treasury_warehouse.report.nightly import build_report
 
         page = build_report(Settings.from_env())
         summary = json.loads((page.parent / "report.json").read_text())

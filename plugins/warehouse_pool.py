@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def pool_exists() -> bool:
     from airflow.models.pool import Pool
 
-    from treasury_warehouse.orchestration import WAREHOUSE_POOL
+    from treasury_warehouse.orchestration.defaults import WAREHOUSE_POOL
 
     return Pool.get_pool(WAREHOUSE_POOL) is not None
 
@@ -34,7 +34,7 @@ def create_pool_if_missing() -> bool:
     """Create the pool unless it exists; True if this call created it."""
     from airflow.models.pool import Pool
 
-    from treasury_warehouse.orchestration import WAREHOUSE_POOL, WAREHOUSE_POOL_DESCRIPTION
+    from treasury_warehouse.orchestration.defaults import WAREHOUSE_POOL, WAREHOUSE_POOL_DESCRIPTION
 
     if pool_exists():
         return False

@@ -142,8 +142,8 @@ def webhook_server() -> Iterator[WebhookServer]:
 def published_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every file source of the fixture mirror, landed, gated and published once."""
     from treasury_warehouse.config import Settings
-    from treasury_warehouse.pipeline import ingest
-    from treasury_warehouse.sources import SOURCES
+    from treasury_warehouse.ingest.pipeline import ingest
+    from treasury_warehouse.ingest.sources import SOURCES
 
     root = tmp_path_factory.mktemp("published")
     settings = dataclasses.replace(
@@ -156,7 +156,7 @@ def published_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def build_and_publish(settings) -> Path:
-    from treasury_warehouse import warehouse
+    from treasury_warehouse.warehouse.builds import builds as warehouse
 
     build_path = warehouse.accept(warehouse.build(settings))
     warehouse.publish(settings, build_path)
@@ -259,7 +259,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 @dataclasses.dataclass(frozen=True)
 class Roles:
     server: PostgresServer
-    writer: object  # treasury_warehouse.serve.Serving
+    writer: object  # treasury_warehouse.warehouse.serve.Serving
     reader_password: str
 
     def reader_env(self) -> dict[str, str]:
@@ -285,7 +285,7 @@ def roles(postgres_server: PostgresServer) -> Roles:
     password with the characters that break URIs."""
     import secrets
 
-    from treasury_warehouse import serve
+    from treasury_warehouse.warehouse.builds import serve
 
     writer_password, reader_password = secrets.token_urlsafe(12), "r@d/er#pw" + secrets.token_hex(4)
     admin = serve.Serving(postgres_server.dsn(), postgres_server.password)

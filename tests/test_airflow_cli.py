@@ -3,7 +3,7 @@ rejected only by the comparison with the last vintage, the command that publishe
 
 from __future__ import annotations
 
-from treasury_warehouse.airflow_cli import LINE_WIDTH, _force_hint, failure_reason
+from treasury_warehouse.orchestration.runner import LINE_WIDTH, _force_hint, failure_reason
 
 REJECTED = """\
 [2026-12-06T05:00:00.000+0000] {taskinstance.py:1} INFO - starting validate

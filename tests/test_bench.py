@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from treasury_warehouse import bench
+from tools import bench
 from treasury_warehouse.config import Settings
-from treasury_warehouse.pipeline import ingest
+from treasury_warehouse.ingest.pipeline import ingest
 
 FIXTURE_MIRROR = Path(__file__).resolve().parent / "fixtures" / "mirror"
 

@@ -36,7 +36,7 @@ def test_services_of_a_celery_deployment() -> None:
 
 
 def interpolated(tmp_path: Path, **overrides: str) -> dict:
-    from treasury_warehouse import deploy
+    from tools import deploy
 
     env = deploy.filled_env_file(ROOT / ".env.example", tmp_path / ".env", FILLED)
     return deploy.compose_services(ROOT / "docker-compose.yaml", {**env, **overrides})
@@ -100,7 +100,7 @@ def test_the_schema_check_catches_a_malformed_file() -> None:
 
 
 def test_init_creates_the_warehouse_writer_pool() -> None:
-    from treasury_warehouse.orchestration import WAREHOUSE_POOL
+    from treasury_warehouse.orchestration.defaults import WAREHOUSE_POOL
 
     init = "\n".join(compose()["services"]["airflow-init"]["command"])
     assert f"airflow pools set {WAREHOUSE_POOL} 1 " in init

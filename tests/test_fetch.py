@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from treasury_warehouse.errors import FetchError
-from treasury_warehouse.fetch import fetch, http_session, source_url
+from treasury_warehouse.ingest.fetch import fetch, http_session, source_url
 
 
 class ScriptedHandler(http.server.BaseHTTPRequestHandler):
@@ -112,7 +112,7 @@ def test_missing_mirror_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_permanent_and_transient_errors_are_told_apart(server, tmp_path: Path) -> None:
-    from treasury_warehouse.fetch import is_permanent
+    from treasury_warehouse.ingest.fetch import is_permanent
 
     server.script = [(404, b"not found")]
     with pytest.raises(FetchError) as missing:
@@ -135,8 +135,8 @@ def test_an_unreachable_publisher_names_the_url_and_source_mirror(tmp_path: Path
     import dataclasses
 
     from treasury_warehouse.config import Settings
-    from treasury_warehouse.pipeline import fetch_and_land
-    from treasury_warehouse.sources import SOURCES
+    from treasury_warehouse.ingest.pipeline import fetch_and_land
+    from treasury_warehouse.ingest.sources import SOURCES
 
     source = dataclasses.replace(SOURCES["tic_mfh"], url="http://127.0.0.1:9/tic/mfhhis01.txt")
     settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror=None)
@@ -154,8 +154,8 @@ def test_a_mirror_folder_that_is_not_there_is_named_at_once(tmp_path: Path) -> N
     import dataclasses
 
     from treasury_warehouse.config import Settings
-    from treasury_warehouse.fetch import is_permanent
-    from treasury_warehouse.pipeline import fetch_and_land
+    from treasury_warehouse.ingest.fetch import is_permanent
+    from treasury_warehouse.ingest.pipeline import fetch_and_land
 
     # As in a container given the host's path: the folder is not there.
     settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror="../shared/sources-on-host")

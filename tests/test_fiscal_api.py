@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from treasury_warehouse import sources
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError
-from treasury_warehouse.fetch import fetch_pages, http_session
-from treasury_warehouse.pipeline import fetch_and_land, ingest
+from treasury_warehouse.ingest import sources
+from treasury_warehouse.ingest.fetch import fetch_pages, http_session
+from treasury_warehouse.ingest.pipeline import fetch_and_land, ingest
 
 DETAIL = Path(__file__).resolve().parent / "fixtures" / "mirror" / "fiscal" / "mspd_table_3_record_date_2026-09-30.json"
 

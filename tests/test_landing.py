@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from treasury_warehouse.fetch import Fetched
-from treasury_warehouse.landing import land
+from treasury_warehouse.ingest.fetch import Fetched
+from treasury_warehouse.ingest.landing import land
 
 
 def fetched(content: bytes) -> Fetched:
@@ -49,7 +49,7 @@ def test_a_landed_file_counts_as_published_only_after_publication(tmp_path: Path
     import dataclasses
 
     from treasury_warehouse.config import Settings
-    from treasury_warehouse.pipeline import fetch_and_land, ingest, is_published
+    from treasury_warehouse.ingest.pipeline import fetch_and_land, ingest, is_published
 
     settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror=str(fixture_mirror))
     landed = fetch_and_land("fred_fdhbfin", settings)
@@ -65,7 +65,7 @@ def test_a_landed_file_changed_on_disk_is_never_parsed_or_landed_again(tmp_path:
 
     from treasury_warehouse.config import Settings
     from treasury_warehouse.errors import LandingError
-    from treasury_warehouse.pipeline import parse_landed
+    from treasury_warehouse.ingest.pipeline import parse_landed
 
     landed = land("tic_mfh", "mfhhis01.txt", fetched(b"release one"), tmp_path / "raw")
     landed.path.chmod(0o644)

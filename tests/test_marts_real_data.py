@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from treasury_warehouse import warehouse
 from treasury_warehouse.config import Settings
-from treasury_warehouse.pipeline import ingest
+from treasury_warehouse.ingest.pipeline import ingest
+from treasury_warehouse.warehouse.builds import builds as warehouse
 
 SOURCES_NEEDED = [
     "tic_mfh",
@@ -180,7 +180,7 @@ def test_europe_and_the_eu_by_asset_class(real_warehouse: Path) -> None:
 
 
 def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
-    from treasury_warehouse.answers import answers, render
+    from treasury_warehouse.report.answers import answers, render
 
     rows = {a.question: a for a in answers(real_warehouse, 2025)}
     leaders = rows["2025 top three buyers (reported)"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from treasury_warehouse import mutations
-from treasury_warehouse.sources import SOURCES, Source
+from tools import mutations
+from treasury_warehouse.ingest.sources import SOURCES, Source
 
 FILE_SOURCES = [s for s in SOURCES.values() if not s.api_key_env]
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import WebhookServer
 
 from treasury_warehouse.errors import ValidationFailed
-from treasury_warehouse.notify import Failure, failure_from_context, send
+from treasury_warehouse.orchestration.notify import Failure, failure_from_context, send
 
 
 @dataclass
@@ -76,7 +76,7 @@ def test_an_api_key_never_reaches_a_notification(monkeypatch: pytest.MonkeyPatch
 
 
 def test_by_default_the_failure_is_logged_only(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.ERROR, logger="treasury_warehouse.notify"):
+    with caplog.at_level(logging.ERROR, logger="treasury_warehouse.orchestration.notify"):
         channels = send(gate_failure(), env={})
 
     assert channels == ["log"]
@@ -110,7 +110,10 @@ def test_a_failure_reported_twice_is_sent_once(webhook_server: WebhookServer, tm
 
 
 def test_a_broken_webhook_is_reported_and_does_not_raise(caplog: pytest.LogCaptureFixture) -> None:
-    with WebhookServer(status=500) as server, caplog.at_level(logging.ERROR, logger="treasury_warehouse.notify"):
+    with (
+        WebhookServer(status=500) as server,
+        caplog.at_level(logging.ERROR, logger="treasury_warehouse.orchestration.notify"),
+    ):
         channels = send(gate_failure(), env={"ALERT_WEBHOOK_URL": server.url})
 
     assert channels == ["log"]
@@ -180,7 +183,7 @@ def test_a_configured_email_is_sent_through_smtp() -> None:
 
 
 def test_email_without_a_server_is_reported(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.ERROR, logger="treasury_warehouse.notify"):
+    with caplog.at_level(logging.ERROR, logger="treasury_warehouse.orchestration.notify"):
         channels = send(gate_failure(), env={"ALERT_EMAIL_TO": "oncall@example.org"})
 
     assert channels == ["log"]

@@ -14,8 +14,8 @@ import pytest
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import ValidationFailed
-from treasury_warehouse.pipeline import ingest
-from treasury_warehouse.quality import run_gate
+from treasury_warehouse.ingest.pipeline import ingest
+from treasury_warehouse.ingest.quality import run_gate
 
 FDHBFIN = "DATE,VALUE\r\n2016-04-01,6279.1\r\n2016-07-01,6154.9\r\n2016-10-01,6003.9\r\n"
 IIPUSNETIQ = "DATE,IIPUSNETIQ\n2021-10-01,-18124000\n2022-01-01,-17745551\n2022-04-01,-16309277\n"
@@ -123,8 +123,8 @@ def test_cli_force_needs_a_reason(settings: Settings, monkeypatch: pytest.Monkey
 
 
 def test_a_moving_window_may_drop_old_days_but_a_cut_file_may_not(tmp_path: Path) -> None:
-    from treasury_warehouse.sources import SOURCES
-    from treasury_warehouse.vintages import checks
+    from treasury_warehouse.ingest.sources import SOURCES
+    from treasury_warehouse.ingest.vintages import checks
 
     source = SOURCES["fiscal_debt_penny"]
     days = pd.bdate_range("2020-03-09", "2025-03-06")
@@ -185,8 +185,8 @@ def _numbers_pair() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_the_comparison_in_duckdb_fails_exactly_as_the_one_in_pandas(tmp_path: Path, pair, compare) -> None:
     """Large files are compared by DuckDB (only failing rows leave the database); the gate
     must fail the same checks on the same rows either way, and pass the same files."""
-    from treasury_warehouse.sources import SOURCES, Comparison
-    from treasury_warehouse.vintages import checks, checks_in_database
+    from treasury_warehouse.ingest.sources import SOURCES, Comparison
+    from treasury_warehouse.ingest.vintages import checks, checks_in_database
 
     source = SOURCES["un_votes"]
     if compare:
@@ -213,7 +213,7 @@ def test_the_comparison_in_duckdb_fails_exactly_as_the_one_in_pandas(tmp_path: P
 
 
 def test_a_large_file_is_compared_in_duckdb_by_the_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from treasury_warehouse import vintages
+    from treasury_warehouse.ingest import vintages
 
     mirror = tmp_path / "mirror" / "unvotes" / "unvotes_r_package"
     mirror.mkdir(parents=True)

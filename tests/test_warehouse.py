@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from conftest import build_and_publish
 
-from treasury_warehouse import warehouse
 from treasury_warehouse.config import Settings
-from treasury_warehouse.sources import SOURCES
+from treasury_warehouse.ingest.sources import SOURCES
+from treasury_warehouse.warehouse.builds import builds as warehouse
 
 FIXTURE_MIRROR = Path(__file__).resolve().parent / "fixtures" / "mirror"
 
@@ -201,7 +201,7 @@ def test_a_failing_dbt_build_leaves_the_published_warehouse(ingested: Settings) 
 
 
 def test_a_new_vintage_that_breaks_the_build_is_quarantined_and_the_rest_is_built(ingested: Settings) -> None:
-    from treasury_warehouse import quarantine
+    from treasury_warehouse.ingest import quarantine
 
     first = build_and_publish(ingested)
     # A vintage that passed its gate but breaks a dbt test: the same rows under a second
@@ -334,7 +334,7 @@ def test_a_killed_builds_leftovers_and_orphaned_write_ahead_logs_are_swept(setti
 
 
 def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
-    from treasury_warehouse.report import build_report
+    from treasury_warehouse.report.nightly import build_report
 
     first = build_and_publish(ingested)
     second = build_and_publish(ingested)
@@ -454,7 +454,7 @@ def test_a_second_build_waits_for_the_running_one(ingested: Settings, caplog: py
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with caplog.at_level("WARNING", logger="treasury_warehouse.warehouse"):
+        with caplog.at_level("WARNING", logger="treasury_warehouse.warehouse.builds"):
             candidate = warehouse.build(ingested)
         assert holder.poll() == 0  # the other build had finished before this one started
     finally:
@@ -488,7 +488,7 @@ REPORT_OUTPUT = Path(__file__).resolve().parent / "output"
 
 @pytest.fixture(scope="module")
 def report(published: Settings) -> Path:
-    from treasury_warehouse.report import build_report
+    from treasury_warehouse.report.nightly import build_report
 
     return build_report(published)
 
@@ -507,7 +507,7 @@ def test_the_report_is_published_with_its_build(published: Settings, report: Pat
 
 
 def test_each_chart_draws_what_its_mart_query_returns(published: Settings, report: Path) -> None:
-    from treasury_warehouse.report import charts
+    from treasury_warehouse.report.nightly import charts
 
     summary = json.loads((report.parent / "report.json").read_text())
     with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
@@ -529,7 +529,7 @@ def editable_copy(published: Settings, tmp_path: Path) -> Path:
 
 
 def test_each_sentence_says_what_the_marts_say(published: Settings, tmp_path: Path) -> None:
-    from treasury_warehouse.report import render
+    from treasury_warehouse.report.nightly import render
 
     copy = editable_copy(published, tmp_path)
     with duckdb.connect(str(copy)) as con:  # the fixture has no full year of bloc flows: one is added
@@ -574,7 +574,7 @@ def test_each_sentence_says_what_the_marts_say(published: Settings, tmp_path: Pa
 
 
 def test_a_missing_mart_leaves_the_other_charts_and_says_so(published: Settings, tmp_path: Path) -> None:
-    from treasury_warehouse.report import render
+    from treasury_warehouse.report.nightly import render
 
     copy = editable_copy(published, tmp_path)
     with duckdb.connect(str(copy)) as con:
@@ -778,7 +778,7 @@ def relation_checksums(path: Path) -> dict[str, tuple[int, int]]:
 def test_a_new_vintage_rebuilds_what_depends_on_it_and_carries_the_rest(
     published_copy: Settings, tmp_path: Path
 ) -> None:
-    from treasury_warehouse.pipeline import ingest
+    from treasury_warehouse.ingest.pipeline import ingest
 
     settings, before = published_copy, warehouse.published_build(published_copy)
     mirror = tmp_path / "mirror"

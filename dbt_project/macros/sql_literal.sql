@@ -12,7 +12,7 @@
 {%- endmacro %}
 
 {#- The facts the build step passes (JSON in the environment, set between dbt's parse and
-    its build so that partial parsing holds; see treasury_warehouse/dbt_session.py). -#}
+    its build so that partial parsing holds; see treasury_warehouse/warehouse/dbt_session.py). -#}
 {% macro build_facts() -%}
     {{ return(fromjson(env_var('WAREHOUSE_BUILD_FACTS', '{}')) or {}) }}
 {%- endmacro %}

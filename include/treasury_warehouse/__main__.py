@@ -26,10 +26,10 @@ import os
 import sys
 from pathlib import Path
 
-from treasury_warehouse import local_airflow
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import PipelineError
-from treasury_warehouse.sources import SOURCES
+from treasury_warehouse.ingest.sources import SOURCES
+from treasury_warehouse.orchestration.defaults import services as local_airflow
 
 
 def ingest_dag_ids() -> list[str]:
@@ -103,12 +103,12 @@ def _log_to(path: Path) -> None:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from treasury_warehouse import warehouse
+    from treasury_warehouse.warehouse.builds import builds as warehouse
 
     if args.command == "dags":
         print("\n".join(ingest_dag_ids()))
     elif args.command == "airflow-run":
-        from treasury_warehouse.airflow_cli import run_dags
+        from treasury_warehouse.orchestration.runner import run_dags
 
         # The build DAG decides for itself whether a build is due; the report runs after a
         # publication, as the warehouse Asset would trigger it, or when named.
@@ -120,14 +120,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         home = os.environ.get("AIRFLOW_HOME", "airflow")
         return local_airflow.serve(options, Path(home) / "logs" / "services")
     elif args.command == "ingest":
-        from treasury_warehouse.pipeline import ingest
+        from treasury_warehouse.ingest.pipeline import ingest
 
         if args.force and not args.reason.strip():
             print("error: --force needs --reason: why is this file right although it differs?", file=sys.stderr)
             return 2
         print(json.dumps(ingest(args.name, settings, args.reason if args.force else None), indent=2))
     elif args.command == "build":
-        from treasury_warehouse.quarantine import held_back
+        from treasury_warehouse.ingest.quarantine import held_back
 
         try:
             built = warehouse.build(settings, partial=args.force, full=args.full)
@@ -163,14 +163,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"docs: dbt {warehouse.docs_path(settings)}{data_docs}")
         print(f"Parquet exports of the marts: {settings.exports_dir}")
     elif args.command == "answers":
-        from treasury_warehouse.answers import answers, render
+        from treasury_warehouse.report.answers import answers, render
 
         if not settings.warehouse_path.exists():
             print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)
             return 1
         print(render(answers(settings.warehouse_path, args.year)))
     elif args.command == "report":
-        from treasury_warehouse.report import build_report
+        from treasury_warehouse.report.nightly import build_report
 
         print(f"report: {build_report(settings)}")
     elif args.command in ("rollback", "rollforward"):
@@ -190,7 +190,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print("serving database: off (set SERVING_DSN to serve the marts from Postgres)", file=sys.stderr)
             return 2
     elif args.command == "serve-init":
-        from treasury_warehouse import serve
+        from treasury_warehouse.warehouse.builds import serve
 
         needed = ("SERVING_ADMIN_PASSWORD", "SERVING_PASSWORD", "BI_READER_PASSWORD")
         if missing := [name for name in needed if not os.environ.get(name)]:
@@ -213,7 +213,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _serve(settings: Settings) -> bool:
     """Serve the published build from Postgres too, when a serving database is set."""
-    from treasury_warehouse import serve, warehouse
+    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse.builds import serve
 
     serving = serve.Serving.from_env()
     current = warehouse.published_build(settings)
@@ -225,8 +226,8 @@ def _serve(settings: Settings) -> bool:
 
 def _report(settings: Settings) -> None:
     """Every publication shows its own report: the build's, drawn now if it has none."""
-    from treasury_warehouse import warehouse
-    from treasury_warehouse.report import build_report
+    from treasury_warehouse.report.nightly import build_report
+    from treasury_warehouse.warehouse.builds import builds as warehouse
 
     current = warehouse.published_build(settings)
     if current is not None and not warehouse.sidecar(current, "report").is_dir():

@@ -15,7 +15,12 @@ class PipelineError(Exception):
 
 
 class FetchError(PipelineError):
-    """The publisher (or mirror) did not hand over usable bytes."""
+    """The publisher (or mirror) did not hand over usable bytes; ``status`` is the HTTP
+    status of an answer that was an error, None when there was no answer."""
+
+    def __init__(self, source: str, file: str, rule: str, detail: str, status: int | None = None) -> None:
+        super().__init__(source, file, rule, detail)
+        self.status = status
 
 
 class LandingError(PipelineError):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
-from treasury_warehouse.sources import SOURCES
+from treasury_warehouse.ingest.sources import SOURCES
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 HEAVY_MODULES = ("pandas", "great_expectations", "duckdb", "dbt", "pyarrow", "matplotlib")
@@ -63,7 +63,7 @@ def test_publish_emits_the_source_asset_and_the_build_listens_to_all(dagbag: Dag
 
 
 def test_the_build_also_runs_nightly_and_first_decides_whether_it_is_due(dagbag: DagBag) -> None:
-    from treasury_warehouse.orchestration import NIGHTLY_BUILD, cron
+    from treasury_warehouse.orchestration.defaults import NIGHTLY_BUILD, cron
 
     dag = dagbag.dags["build_warehouse"]
     assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
@@ -74,7 +74,7 @@ def test_the_build_also_runs_nightly_and_first_decides_whether_it_is_due(dagbag:
 
 
 def test_the_report_runs_on_the_warehouse_the_build_publishes(dagbag: DagBag) -> None:
-    from treasury_warehouse.orchestration import WAREHOUSE_ASSET_URI
+    from treasury_warehouse.orchestration.defaults import WAREHOUSE_ASSET_URI
 
     outlets = dagbag.dags["build_warehouse"].get_task("publish").outlets
     assert [asset.uri for asset in outlets] == [WAREHOUSE_ASSET_URI]
@@ -93,7 +93,7 @@ def test_dag_files_do_not_import_heavy_libraries_at_parse_time() -> None:
 
 
 def test_warehouse_writers_share_a_one_slot_pool(dagbag: DagBag) -> None:
-    from treasury_warehouse.orchestration import WAREHOUSE_POOL
+    from treasury_warehouse.orchestration.defaults import WAREHOUSE_POOL
 
     build = dagbag.dags["build_warehouse"]
     assert build.get_task("dbt_build").pool == WAREHOUSE_POOL
@@ -104,7 +104,7 @@ def test_warehouse_writers_share_a_one_slot_pool(dagbag: DagBag) -> None:
 
 
 def test_every_task_reports_its_failure(dagbag: DagBag) -> None:
-    from treasury_warehouse.orchestration import FailureNotifier
+    from treasury_warehouse.orchestration.defaults import FailureNotifier
 
     for dag_id, dag in dagbag.dags.items():
         for task in dag.tasks:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from treasury_warehouse.sources import SOURCES
+from treasury_warehouse.ingest.sources import SOURCES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ environment on PATH, driven through the REST API as an operator would. Every sch
 set to the minute just passed, so the DAGs are unpaused inside the window in which
 Airflow's default grace would start that run.
 
-The checks are those of `make deploy-test` (treasury_warehouse.deploy), which runs them
+The checks are those of `make deploy-test` (tools.deploy), which runs them
 against the compose services with Celery workers as well."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE_MIRROR
 
-from treasury_warehouse import deploy
+from tools import deploy
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers import fiscal
-from treasury_warehouse.sources import SOURCES
+from treasury_warehouse.ingest.parsers import fiscal
+from treasury_warehouse.ingest.sources import SOURCES
 
 SUMMARY = "MSPD_SumSecty_20010131_20260531.csv"
 PENNY = "DebtPenny_20200307_20250306.csv"
@@ -92,7 +92,7 @@ def test_malformed_files_name_the_source_and_rule(fixture_mirror: Path, name: st
 
 
 def test_detail_gate_catches_a_security_that_no_longer_adds_up(fixture_mirror: Path, tmp_path: Path) -> None:
-    from treasury_warehouse.quality import run_gate
+    from treasury_warehouse.ingest.quality import run_gate
 
     source = SOURCES["fiscal_mspd_detail"]
     frame = source.parse((fixture_mirror / "fiscal" / DETAIL).read_bytes(), DETAIL)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers import gold
+from treasury_warehouse.ingest.parsers import gold
 
 WB_FILE = "API_FI.RES.TOTL.CD_DS2_en_csv_v2_2475.csv"
 IMF_FILE = "imf_ifs_gold_reserves_quarterly_fine_troy_oz_1950Q1-2019Q3.csv"

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers import bea_iip, fred
+from treasury_warehouse.ingest.parsers import bea_iip, fred
 
 BEA_FILE = "bea_iip_table1.2_annual_release_2023-06-28.csv"
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers.tic_mfh import clean_name, parse
+from treasury_warehouse.ingest.parsers.tic_mfh import clean_name, parse
 
 
 def value(frame: pd.DataFrame, country: str, month: str, series: str | None = None) -> float:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers.tic_shl import parse
+from treasury_warehouse.ingest.parsers.tic_shl import parse
 
 
 def holding(frame: pd.DataFrame, code: str, survey: str, maturity: str, asset_class: str) -> float:

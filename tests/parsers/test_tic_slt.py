@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers.tic_slt import parse
+from treasury_warehouse.ingest.parsers.tic_slt import parse
 
 
 def cell(frame: pd.DataFrame, code: str, month: str, column: str) -> float:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.parsers import unvotes
+from treasury_warehouse.ingest.parsers import unvotes
 
 DERIVED = Path("unvotes") / "derived_csv"
 

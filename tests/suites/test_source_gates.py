@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ParseError
-from treasury_warehouse.quality import run_gate
-from treasury_warehouse.sources import SOURCES, Source
+from treasury_warehouse.ingest.quality import run_gate
+from treasury_warehouse.ingest.sources import SOURCES, Source
 
 VINTAGE = pd.Timestamp("2026-01-01")
 # Keyed APIs have no file in the real corpus; their fixture answers are tested.
@@ -149,7 +149,7 @@ def test_gold_in_grams_fails_the_range(fixture_mirror: Path, tmp_path: Path) -> 
 
 
 def test_duplicate_keys_lists_each_repeated_key_once_with_its_count() -> None:
-    from treasury_warehouse.suites.common import duplicate_keys
+    from treasury_warehouse.ingest.suites.common import duplicate_keys
 
     frame = pd.DataFrame(
         {

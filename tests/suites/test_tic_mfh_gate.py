@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from treasury_warehouse.errors import ValidationFailed
-from treasury_warehouse.parsers.tic_mfh import parse
-from treasury_warehouse.quality import run_gate
-from treasury_warehouse.suites.tic_mfh import checks
+from treasury_warehouse.ingest.parsers.tic_mfh import parse
+from treasury_warehouse.ingest.quality import run_gate
+from treasury_warehouse.ingest.suites.tic_mfh import checks
 
 
 @pytest.fixture

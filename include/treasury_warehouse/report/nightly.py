@@ -1,0 +1,571 @@
+"""The nightly report: charts and sentences written from the published marts.
+
+One static HTML page (images embedded, readable offline) plus each chart as SVG and PNG,
+written into the build's own folder (``builds/warehouse-<stamp>/report/``) and published by
+pointing ``data/report`` at it, so a rollback brings back the report of the build it
+restores. Every number is a query on a mart; a chart whose mart is missing or empty says
+so on the page instead of failing the report. ``report.json`` keeps each chart's data and
+each sentence's numbers beside the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+import os
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+REPORT_DIR = "report"
+TOP_HOLDERS = 6
+TOP_BUYERS = 10
+FIRST_BLOC_YEAR = 2016
+BLOCS = ["most_aligned", "neutral", "least_aligned"]
+BLOC_LABELS = {
+    "most_aligned": "most aligned with the US",
+    "neutral": "neutral",
+    "least_aligned": "least aligned",
+    "not_classified_no_un_votes": "not classified (no UN votes)",
+    "not_classified_not_ranked": "not classified (not ranked)",
+}
+BLOC_COUNTRIES = {
+    "most_aligned": "countries most aligned with the US",
+    "neutral": "neutral countries",
+    "least_aligned": "least aligned countries",
+}
+COLOURS = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
+
+
+@dataclass
+class Chart:
+    name: str
+    heading: str  # what the chart is of
+    query: str  # the SQL the data comes from (the test re-runs it)
+    draw: Callable[[pd.DataFrame], tuple[object, str]]  # data -> (figure, title stating the finding)
+    units: str
+    source: str
+    period_column: str
+    data: pd.DataFrame | None = None
+    title: str = ""
+    runs_to: str = ""
+    vintage: str = ""
+    missing: str = ""  # why the chart could not be drawn
+
+
+@dataclass
+class Sentence:
+    text: str
+    numbers: dict[str, object] = field(default_factory=dict)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+
+
+def _bn(value: float) -> str:
+    return f"{value:+,.1f}bn" if value else "0.0bn"
+
+
+# --- the charts -------------------------------------------------------------------------
+
+
+def _figure(width: float = 9.0, height: float = 4.8):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(width, height), dpi=100)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+    return figure, axes
+
+
+def _whole_years(axes) -> None:
+    """Year axes tick on whole years (not 2021.2), however few years there are."""
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _niip(data: pd.DataFrame):
+    figure, axes = _figure()
+    years = data["period_end"].dt.year
+    axes.plot(years, data["liabilities_usd_tn"], color=COLOURS[1], label="foreign-owned US assets (US liabilities)")
+    axes.plot(years, data["assets_usd_tn"], color=COLOURS[0], label="US-owned assets abroad")
+    axes.fill_between(years, data["assets_usd_tn"], data["liabilities_usd_tn"], color=COLOURS[1], alpha=0.12)
+    axes.set_ylabel("US$ trillion, end of year")
+    axes.legend(frameon=False, loc="upper left")
+    _whole_years(axes)
+    last = data.iloc[-1]
+    gap = last["liabilities_usd_tn"] - last["assets_usd_tn"]
+    return figure, f"Foreigners own ${gap:,.1f}tn more of the US than the US owns abroad ({last['period_end']:%Y})"
+
+
+def _holders(data: pd.DataFrame):
+    figure, axes = _figure()
+    wide = data.pivot_table(index="period_month", columns="holder_name", values="holdings_usd_bn")
+    order = wide.iloc[-1].sort_values(ascending=False).index
+    for colour, holder in zip(COLOURS, order, strict=False):
+        axes.plot(wide.index, wide[holder], color=colour, label=holder, linewidth=1.4)
+    axes.set_ylabel("US$ billion, end of month")
+    axes.legend(frameon=False, loc="upper left", fontsize=8)
+    latest = wide.iloc[-1].dropna().sort_values(ascending=False)
+    return figure, f"{latest.index[0]} holds the most Treasuries: ${latest.iloc[0]:,.0f}bn in {wide.index[-1]:%b %Y}"
+
+
+def _eu_assets(data: pd.DataFrame):
+    figure, axes = _figure()
+    wide = data.pivot_table(index="period_month", columns="asset_class", values="holdings_usd_bn")
+    labels = {
+        "treasury": "Treasuries",
+        "agency": "agency bonds",
+        "corporate_bond": "corporate bonds",
+        "equity": "equities",
+    }
+    columns = [c for c in labels if c in wide.columns]
+    axes.stackplot(wide.index, *[wide[c] for c in columns], labels=[labels[c] for c in columns], colors=COLOURS[:4])
+    axes.set_ylabel("US$ billion, end of month")
+    axes.legend(frameon=False, loc="upper left", fontsize=8)
+    total = wide.iloc[-1][columns].sum()
+    return figure, f"EU residents hold ${total / 1000:,.1f}tn of US long-term securities ({wide.index[-1]:%b %Y})"
+
+
+def _wall(data: pd.DataFrame):
+    figure, axes = _figure()
+    wide = data.pivot_table(index="maturity_year", columns="security_class", values="maturing_usd_tn", aggfunc="sum")
+    wide = wide.fillna(0.0)
+    bottom = pd.Series(0.0, index=wide.index)
+    for colour, column in zip(COLOURS, ["bills", "notes", "bonds", "tips", "frn"], strict=False):
+        if column in wide.columns:
+            axes.bar(wide.index.astype(str), wide[column], bottom=bottom, color=colour, label=column)
+            bottom += wide[column]
+    axes.set_ylabel("US$ trillion maturing")
+    axes.legend(frameon=False, fontsize=8)
+    record_date = pd.Timestamp(data["record_date"].iloc[0])
+    labels = [str(year) for year in wide.index]
+    labels[0] = f"{labels[0]}\n(after {record_date:%d %b})"  # the snapshot's own year is partial
+    axes.set_xticks(range(len(labels)), labels)
+    first = bottom.index[0]
+    following = f", ${bottom.iloc[1]:,.2f}tn in {bottom.index[1]}" if len(bottom) > 1 else ""
+    return figure, (
+        f"${bottom.iloc[0]:,.2f}tn of marketable debt matures by the end of {first}{following} "
+        f"(as of {record_date:%d %b %Y})"
+    )
+
+
+def _buyers(data: pd.DataFrame):
+    figure, axes = _figure(height=5.2)
+    ordered = data.sort_values("net_purchases_usd_bn")
+    colours = [COLOURS[0] if v >= 0 else COLOURS[1] for v in ordered["net_purchases_usd_bn"]]
+    axes.barh(ordered["holder_name"], ordered["net_purchases_usd_bn"], color=colours)
+    axes.axvline(0, color="#444444", linewidth=0.8)
+    axes.set_xlabel("US$ billion, net purchases in the year (best available)")
+    axes.grid(axis="x", color="#dddddd", linewidth=0.6)
+    top = data.sort_values("net_purchases_usd_bn", ascending=False).iloc[0]
+    bought = _bn(top["net_purchases_usd_bn"])
+    return figure, f"{top['holder_name']} bought the most Treasuries in {int(top['year'])}: {bought}"
+
+
+def _gold(data: pd.DataFrame):
+    figure, axes = _figure()
+    treasuries, gold = data["foreign_official_treasuries_usd_bn"], data["implied_official_gold_usd_bn"]
+    axes.plot(data["year"], treasuries, color=COLOURS[0], label="foreign official Treasuries")
+    axes.plot(data["year"], gold, color=COLOURS[3], label="official gold (implied by reserves)")
+    axes.set_ylabel("US$ billion, end of year")
+    axes.legend(frameon=False, loc="upper left")
+    _whole_years(axes)
+    both = data.dropna(subset=["foreign_official_treasuries_usd_bn", "implied_official_gold_usd_bn"])
+    if both.empty:
+        return figure, "Central-bank gold and foreign official Treasuries"
+    last = both.iloc[-1]
+    ratio = last["implied_official_gold_usd_bn"] / last["foreign_official_treasuries_usd_bn"]
+    return figure, f"Official gold was worth {ratio:.0%} of foreign official Treasury holdings in {int(last['year'])}"
+
+
+def _bloc_flows(data: pd.DataFrame):
+    figure, axes = _figure()
+    wide = data.pivot_table(index="year", columns="bloc", values="net_purchases_usd_bn").reindex(columns=BLOCS)
+    width = 0.27
+    for offset, (colour, bloc) in enumerate(zip(COLOURS, BLOCS, strict=False)):
+        axes.bar(wide.index + (offset - 1) * width, wide[bloc], width=width, color=colour, label=BLOC_LABELS[bloc])
+    axes.axhline(0, color="#444444", linewidth=0.8)
+    axes.set_ylabel("US$ billion, net purchases (best available)")
+    axes.legend(frameon=False, fontsize=8)
+    _whole_years(axes)
+    last = wide.index.max()
+    return figure, (
+        f"In {last} the most aligned bought {_bn(wide.loc[last, 'most_aligned'])}, "
+        f"the least aligned {_bn(wide.loc[last, 'least_aligned'])}"
+    )
+
+
+def _bloc_holdings(data: pd.DataFrame):
+    figure, axes = _figure()
+    wide = data.pivot_table(index="period_month", columns="bloc", values="holdings_usd_bn", aggfunc="sum").fillna(0.0)
+    columns = [b for b in [*BLOCS, "not_classified_no_un_votes", "not_classified_not_ranked"] if b in wide.columns]
+    axes.stackplot(wide.index, *[wide[c] for c in columns], labels=[BLOC_LABELS[c] for c in columns], colors=COLOURS)
+    axes.set_ylabel("US$ billion, end of month")
+    axes.legend(frameon=False, loc="upper left", fontsize=8)
+    latest = wide.iloc[-1]
+    share = latest.get("most_aligned", 0.0) / latest.sum() if latest.sum() else 0.0
+    return figure, f"The most aligned hold {share:.0%} of foreign holdings of Treasuries ({wide.index[-1]:%b %Y})"
+
+
+def charts() -> list[Chart]:
+    return [
+        Chart(
+            "niip_gap",
+            "The gap between foreign-owned US assets and US assets abroad",
+            "select period_end, assets_usd_mn / 1e6 as assets_usd_tn, liabilities_usd_mn / 1e6 as liabilities_usd_tn,"
+            " source_table, vintage_released_on from marts.fct_niip"
+            " where frequency = 'annual' and assets_usd_mn is not null and liabilities_usd_mn is not null"
+            " and source_table = 'bea_table_1_2' and is_preferred is not null"
+            " qualify row_number() over (partition by period_end order by vintage_released_on desc) = 1"
+            " order by period_end",
+            _niip,
+            "US$ trillion",
+            "BEA, international investment position (table 1.2), via fct_niip",
+            "period_end",
+        ),
+        Chart(
+            "holders",
+            "Foreign Treasury holdings by major holder",
+            "with latest as (select max(period_month) as m from marts.fct_treasury_holdings_monthly),"  # noqa: S608 - constants of this module, no input
+            " top as (select holder_name from marts.fct_treasury_holdings_monthly, latest"
+            f" where period_month = latest.m order by holdings_usd_bn desc limit {TOP_HOLDERS})"  # a constant
+            " select period_month, holder_name, holdings_usd_bn, vintage_released_on"
+            " from marts.fct_treasury_holdings_monthly where holder_name in (select holder_name from top)"
+            " and period_month >= '2000-01-01' order by period_month, holder_name",
+            _holders,
+            "US$ billion",
+            "US Treasury, TIC major foreign holders (mfhhis01), via fct_treasury_holdings_monthly",
+            "period_month",
+        ),
+        Chart(
+            "eu_assets",
+            "The EU's holdings of US long-term securities by class",
+            "select period_month, asset_class, holdings_usd_bn, vintage_released_on"
+            " from marts.fct_region_securities_holdings_monthly where region_code = 'EU'"
+            " order by period_month, asset_class",
+            _eu_assets,
+            "US$ billion",
+            "US Treasury, TIC SLT table 1, EU members on each date, via fct_region_securities_holdings_monthly",
+            "period_month",
+        ),
+        Chart(
+            "maturity_wall",
+            "The coming maturity wall",
+            "select record_date, maturity_year, security_class, maturing_usd_mn / 1e6 as maturing_usd_tn,"
+            " vintage_sha256"
+            " from marts.fct_treasury_maturities_yearly where is_latest_record_date"
+            " and maturity_year <= year(record_date) + 10 order by maturity_year, security_class",
+            _wall,
+            "US$ trillion",
+            "US Treasury, Monthly Statement of the Public Debt, table III, via fct_treasury_maturities_yearly",
+            "record_date",
+        ),
+        Chart(
+            "buyers",
+            "Foreign buying of Treasuries in the latest full year, by country",
+            "with year_end as (select max(period_month) as m from marts.fct_country_flows_monthly"  # noqa: S608 - constants of this module, no input
+            " where month(period_month) = 12 and best_available_net_purchases_usd_bn is not null),"
+            " yearly as (select holder_name, year(period_month) as year, sum(best_available_net_purchases_usd_bn)"
+            " as net_purchases_usd_bn from marts.fct_country_flows_monthly, year_end"
+            " where year(period_month) = year(year_end.m) group by holder_name, year(period_month)"
+            " having net_purchases_usd_bn is not null)"
+            f" (select * from yearly order by net_purchases_usd_bn desc limit {TOP_BUYERS // 2})"
+            f" union all (select * from yearly order by net_purchases_usd_bn asc limit {TOP_BUYERS // 2})",
+            _buyers,
+            "US$ billion",
+            "US Treasury, TIC SLT and major foreign holders, best-available basis, via fct_country_flows_monthly",
+            "year",
+        ),
+        Chart(
+            "gold",
+            "Central-bank gold against Treasuries",
+            "select year, implied_official_gold_usd_bn, foreign_official_treasuries_usd_bn"
+            " from marts.fct_gold_vs_treasuries where year >= 1990 order by year",
+            _gold,
+            "US$ billion",
+            "IMF IFS, World Bank, External Wealth of Nations, TIC, via fct_gold_vs_treasuries",
+            "year",
+        ),
+        Chart(
+            "bloc_flows",
+            "Net purchases of Treasuries by bloc, per year",
+            "select year(period_start) as year, bloc, net_purchases_usd_bn from marts.fct_bloc_flows"  # noqa: S608 - constants of this module, no input
+            f" where method = 'best_available' and period_type = 'year' and year(period_start) >= {FIRST_BLOC_YEAR}"
+            " and months_covered = 12 and bloc in ('most_aligned', 'neutral', 'least_aligned') order by year, bloc",
+            _bloc_flows,
+            "US$ billion",
+            "US Treasury, TIC; blocs by UN General Assembly voting, via fct_bloc_flows",
+            "year",
+        ),
+        Chart(
+            "bloc_holdings",
+            "Foreign holdings of Treasuries by bloc",
+            "select period_month, bloc, sum(holdings_usd_bn) as holdings_usd_bn"
+            " from marts.fct_treasury_holdings_monthly where period_month >= '2000-01-01'"
+            " group by period_month, bloc order by period_month, bloc",
+            _bloc_holdings,
+            "US$ billion",
+            "US Treasury, TIC major foreign holders; blocs by UN General Assembly voting,"
+            " via fct_treasury_holdings_monthly",
+            "period_month",
+        ),
+    ]
+
+
+def _mart_of(query: str) -> list[str]:
+    return sorted(set(re.findall(r"marts\.([a-z0-9_]+)", query)))
+
+
+def chart_data(con: duckdb.DuckDBPyConnection, chart: Chart) -> pd.DataFrame | None:
+    """The chart's rows, or None (with chart.missing set) if its mart is missing or empty."""
+    tables = _tables(con)
+    absent = [m for m in _mart_of(chart.query) if m not in tables]
+    if absent:
+        chart.missing = f"not in this build: {', '.join(absent)}"
+        return None
+    data = con.execute(chart.query).df()
+    if data.empty:
+        chart.missing = f"no rows in {', '.join(_mart_of(chart.query))}"
+        return None
+    return data
+
+
+# --- the sentences ----------------------------------------------------------------------
+
+
+def sentences(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
+    tables = _tables(con)
+    said: list[Sentence] = []
+    if "fct_country_flows_monthly" in tables:
+        said += _movers(con)
+    if "fct_holder_records_monthly" in tables:
+        said += _records(con)
+    if "fct_bloc_flows" in tables:
+        said += _bloc_totals(con)
+    return said
+
+
+def _movers(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
+    rows = con.execute(
+        "with latest as (select max(period_month) as m from marts.fct_country_flows_monthly"
+        " where best_available_net_purchases_usd_bn is not null)"
+        " select period_month, holder_name, best_available_net_purchases_usd_bn as bought, best_available_method"
+        " from marts.fct_country_flows_monthly, latest where period_month = latest.m and bought is not null"
+        " order by bought desc, holder_name"
+    ).fetchall()
+    if not rows:
+        return []
+    month = rows[0][0]
+    out = []
+    buyer, seller = rows[0], rows[-1]
+    if buyer[2] > 0:
+        out.append(
+            Sentence(
+                f"In {month:%B %Y} the largest buyer of Treasuries was {buyer[1]}, with net purchases of "
+                f"{_bn(buyer[2])} ({buyer[3].replace('_', ' ')}).",
+                {"kind": "largest_buyer", "month": f"{month:%Y-%m}", "holder": buyer[1], "usd_bn": round(buyer[2], 1)},
+            )
+        )
+    if seller[2] < 0:
+        out.append(
+            Sentence(
+                f"The largest seller was {seller[1]}, with net sales of {abs(seller[2]):,.1f}bn.",
+                {
+                    "kind": "largest_seller",
+                    "month": f"{month:%Y-%m}",
+                    "holder": seller[1],
+                    "usd_bn": round(seller[2], 1),
+                },
+            )
+        )
+    return out
+
+
+def _records(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
+    """Holders in the latest month at their lowest or highest for at least two years."""
+    rows = con.execute(
+        "with latest as (select max(period_month) as m from marts.fct_holder_records_monthly"
+        " where holder_kind = 'country')"
+        " select holder_name, period_month, holdings_usd_bn, lowest_since_month, highest_since_month,"
+        " first_month_on_record,"
+        " (lowest_since_month is null or lowest_since_month <= latest.m - interval 2 year) as is_low_record"
+        " from marts.fct_holder_records_monthly, latest where period_month = latest.m and holder_kind = 'country'"
+        " and (lowest_since_month is null or lowest_since_month <= latest.m - interval 2 year"
+        "      or highest_since_month is null or highest_since_month <= latest.m - interval 2 year)"
+        " and first_month_on_record <= latest.m - interval 2 year"
+        " order by holdings_usd_bn desc limit 5"
+    ).fetchall()
+    out = []
+    for holder, month, holdings, low, high, first, low_record in rows:
+        since = low if low_record else high
+        word = "lowest" if low_record else "highest"
+        when = f"since {since:%B %Y}" if since is not None else f"on record (since {first:%B %Y})"
+        out.append(
+            Sentence(
+                f"{holder}'s holdings of {holdings:,.1f}bn in {month:%B %Y} are the {word} {when}.",
+                {
+                    "kind": f"record_{word}",
+                    "month": f"{month:%Y-%m}",
+                    "holder": holder,
+                    "usd_bn": round(holdings, 1),
+                    "since": None if since is None else f"{since:%Y-%m}",
+                },
+            )
+        )
+    return out
+
+
+def _bloc_totals(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
+    rows = con.execute(
+        "with full_years as (select max(period_start) as y from marts.fct_bloc_flows"
+        " where method = 'best_available' and period_type = 'year' and months_covered = 12)"
+        " select bloc, period_start, net_purchases_usd_bn from marts.fct_bloc_flows, full_years"
+        " where method = 'best_available' and period_type = 'year' and period_start = full_years.y"
+        " and bloc in ('most_aligned', 'neutral', 'least_aligned') order by bloc"
+    ).fetchall()
+    out = []
+    for bloc, start, value in rows:
+        verb = "bought" if value >= 0 else "sold"
+        out.append(
+            Sentence(
+                f"In {start:%Y}, the {BLOC_COUNTRIES[bloc]} {verb} {abs(value):,.1f}bn of Treasuries (best available).",
+                {"kind": "bloc_year", "bloc": bloc, "year": start.year, "usd_bn": round(value, 1)},
+            )
+        )
+    return out
+
+
+# --- rendering and publication ----------------------------------------------------------
+
+
+def render(warehouse_path: Path, target: Path) -> dict:
+    """Write the page, the images and report.json into target (a new folder)."""
+    import matplotlib.pyplot as plt
+
+    target.mkdir(parents=True)
+    made = datetime.now(UTC).isoformat(timespec="seconds")
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        build = con.execute("select build_id from meta.meta_build").fetchone() if "meta_build" in _tables(con) else None
+        drawn = []
+        for chart in charts():
+            data = chart_data(con, chart)
+            if data is not None:
+                chart.data = data
+                figure, chart.title = chart.draw(data)
+                # "$" pairs would be read as mathtext: the figure's own texts escape them.
+                figure.suptitle(chart.title.replace("$", r"\$"), x=0.01, ha="left", fontsize=11, fontweight="bold")
+                chart.runs_to = _runs_to(data[chart.period_column])
+                chart.vintage = _vintage(data)
+                note = f"Source: {chart.source}{chart.vintage}. Data to {chart.runs_to}."
+                figure.text(0.01, 0.01, note.replace("$", r"\$"), fontsize=7, color="#555555")
+                figure.tight_layout(rect=(0, 0.04, 1, 1))
+                data.to_csv(target / f"{chart.name}.csv", index=False)  # what the chart draws, as drawn
+                figure.savefig(target / f"{chart.name}.svg")
+                figure.savefig(target / f"{chart.name}.png")
+                plt.close(figure)
+            drawn.append(chart)
+        said = sentences(con)
+    page = _page(drawn, said, build[0] if build else warehouse_path.parent.name, made, target)
+    (target / "index.html").write_text(page)
+    summary = {
+        "build": build[0] if build else None,
+        "made_at": made,
+        "charts": {
+            c.name: {
+                "title": c.title,
+                "missing": c.missing,
+                "runs_to": c.runs_to,
+                "query": c.query,
+                "rows": 0 if c.data is None else len(c.data),
+            }
+            for c in drawn
+        },
+        "sentences": [{"text": s.text, **s.numbers} for s in said],
+    }
+    (target / "report.json").write_text(json.dumps(summary, indent=2, default=str))
+    return summary
+
+
+def _runs_to(values: pd.Series) -> str:
+    last = values.max()
+    if isinstance(last, pd.Timestamp | datetime):
+        return f"{pd.Timestamp(last):%Y-%m-%d}"
+    return str(int(last)) if pd.notna(last) else "?"
+
+
+def _vintage(data: pd.DataFrame) -> str:
+    if "vintage_released_on" in data.columns and data["vintage_released_on"].notna().any():
+        return f", released {pd.Timestamp(data['vintage_released_on'].max()):%Y-%m-%d}"
+    return ""
+
+
+def _page(drawn: list[Chart], said: list[Sentence], build: str, made: str, folder: Path) -> str:
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>Who finances the US Treasury: the nightly report</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
+        "figure{margin:2em 0}img{max-width:100%}figcaption{font-size:.85em;color:#555}"
+        ".missing{border:1px dashed #c55a11;padding:1em;color:#c55a11}li{margin:.3em 0}</style></head><body>",
+        "<h1>Who finances the US Treasury</h1>",
+        f"<p>Made {html.escape(made)} from build <code>{html.escape(str(build))}</code>.</p>",
+        "<h2>What changed</h2><ul>",
+        *[f"<li>{html.escape(s.text)}</li>" for s in said],
+        "</ul><h2>Charts</h2>",
+    ]
+    for chart in drawn:
+        parts.append(f"<section id='{chart.name}'><h3>{html.escape(chart.heading)}</h3>")
+        if chart.missing:
+            parts.append(f"<p class='missing'>This chart is missing: {html.escape(chart.missing)}.</p></section>")
+            continue
+        svg = base64.b64encode((folder / f"{chart.name}.svg").read_bytes()).decode()
+        parts.append(
+            f"<figure><img alt='{html.escape(chart.title)}' src='data:image/svg+xml;base64,{svg}'>"
+            f"<figcaption><strong>{html.escape(chart.title)}</strong>. {html.escape(chart.units)}. "
+            f"Source: {html.escape(chart.source)}{html.escape(chart.vintage)}. Data to {html.escape(chart.runs_to)}. "
+            f"Files: <a href='{chart.name}.svg'>SVG</a>, <a href='{chart.name}.png'>PNG</a>, "
+            f"<a href='{chart.name}.csv'>data</a>.</figcaption></figure></section>"
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def build_report(settings, build_path: Path | None = None) -> Path:
+    """Render the report of a build (default: the published one) into its folder and, if
+    that build is still the published one, publish it at data/report."""
+    from treasury_warehouse.warehouse.builds import builds as warehouse
+
+    build_path = build_path or warehouse.published_build(settings)
+    if build_path is None:
+        raise warehouse.BuildFailed("report", str(settings.warehouse_path), "published", "no warehouse is published")
+    final = build_path.parent / REPORT_DIR
+    staging = build_path.parent / f".{REPORT_DIR}.{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        render(build_path, staging)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if warehouse.published_build(settings) == build_path:
+        warehouse.link_report(settings, build_path)
+    log.info("report of %s: %s", build_path.parent.name, final / "index.html")
+    return final / "index.html"
