@@ -156,7 +156,7 @@ def published_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def build_and_publish(settings) -> Path:
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     build_path = warehouse.accept(warehouse.build(settings))
     warehouse.publish(settings, build_path)
@@ -285,7 +285,7 @@ def roles(postgres_server: PostgresServer) -> Roles:
     password with the characters that break URIs."""
     import secrets
 
-    from treasury_warehouse.warehouse.builds import serve
+    from treasury_warehouse.warehouse import serve
 
     writer_password, reader_password = secrets.token_urlsafe(12), "r@d/er#pw" + secrets.token_hex(4)
     admin = serve.Serving(postgres_server.dsn(), postgres_server.password)

@@ -16,7 +16,7 @@ import pytest
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.ingest.pipeline import ingest
-from treasury_warehouse.warehouse.builds import builds as warehouse
+from treasury_warehouse.warehouse import builds as warehouse
 
 SOURCES_NEEDED = [
     "tic_mfh",

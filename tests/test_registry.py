@@ -52,7 +52,7 @@ def test_an_entry_and_what_it_names_agree(source: Source) -> None:
         ("suite", "treasury_warehouse.ingest.parsers.tic_mfh:checks"),
         ("dbt_source", "major_foreign_holders"),
         ("staging_model", "tic_mfh"),
-        ("url", "http://example.org/mfh.txt"),
+        ("url", "ftp://example.org/mfh.txt"),
         ("api_key_env", "TIC_KEY"),
         ("pages", True),
     ],

@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from conftest import Roles
 
-from treasury_warehouse.warehouse.builds import builds as warehouse
-from treasury_warehouse.warehouse.builds import serve
+from treasury_warehouse.warehouse import builds as warehouse
+from treasury_warehouse.warehouse import serve
 
 # The README's questions, as a BI tool on another host asks them.
 QUESTIONS = {

@@ -20,7 +20,7 @@ from conftest import build_and_publish
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.ingest.sources import SOURCES
-from treasury_warehouse.warehouse.builds import builds as warehouse
+from treasury_warehouse.warehouse import builds as warehouse
 
 FIXTURE_MIRROR = Path(__file__).resolve().parent / "fixtures" / "mirror"
 

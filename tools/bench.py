@@ -195,7 +195,7 @@ def _direct_worker() -> None:
     from treasury_warehouse.errors import SourceNotConfigured
     from treasury_warehouse.ingest import pipeline
     from treasury_warehouse.ingest.sources import SOURCES
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     settings = Settings.from_env()
     times: dict[str, float] = {}
@@ -264,8 +264,8 @@ def bench_serve(work: Path, mirror: str, runs: int, queries: int = 50) -> dict:
     import duckdb
     import psycopg
 
-    from treasury_warehouse.warehouse.builds import builds as warehouse
-    from treasury_warehouse.warehouse.builds import serve
+    from treasury_warehouse.warehouse import builds as warehouse
+    from treasury_warehouse.warehouse import serve
 
     data_dir = work / "serve" / "data"
     _ingest_all(data_dir, mirror, work / "serve-ingest.log")
@@ -324,14 +324,15 @@ def _ingest_all(data_dir: Path, mirror: str, log: Path) -> None:
 
 def bench_dbt(work: Path, mirror: str, runs: int) -> dict:
     """dbt build alone on published sources; the slowest models; one process per node."""
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     data_dir = work / "dbt" / "data"
     _ingest_all(data_dir, mirror, work / "dbt-ingest.log")
     env = base_env(data_dir, work / "unused-airflow", mirror)
     samples, slowest_runs = [], []
-    code = "from treasury_warehouse import warehouse; from treasury_warehouse.config import Settings; " + (
-        "print(warehouse.build(Settings.from_env(), partial=True))"
+    code = (
+        "from treasury_warehouse.warehouse import builds as warehouse; from treasury_warehouse.config import Settings; "
+        + ("print(warehouse.build(Settings.from_env(), partial=True))")
     )
     for run in range(runs):
         sample, output = run_measured([sys.executable, "-c", code], env, work / f"dbt-{run}.log")
@@ -478,7 +479,7 @@ def _bench_votes_source(work: Path, scaled: Path, factor: int, runs: int, source
     os.replace(csv, served)  # served under the registry's file name; the parser reads the layout
     size, next_rows = served.stat().st_size, appended.read_bytes()
     code = (
-        "from treasury_warehouse import pipeline; from treasury_warehouse.config import Settings; "
+        "from treasury_warehouse.ingest import pipeline; from treasury_warehouse.config import Settings; "
         "pipeline.ingest('un_votes', Settings.from_env())"
     )
     first, second = [], []

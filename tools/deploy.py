@@ -357,7 +357,7 @@ def _ingest_ids() -> list[str]:
 
 
 def _published_marts(data_dir: Path) -> list[str] | None:
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     link = data_dir / "warehouse.duckdb"
     return warehouse.marts_in(link.resolve()) if link.exists() else None
@@ -367,7 +367,7 @@ def _expected_marts(deployment: Deployment) -> set[str]:
     import dataclasses
 
     from treasury_warehouse.config import Settings
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     settings = dataclasses.replace(Settings.from_env(), data_dir=deployment.root / "plan")
     return set(warehouse.mart_needs(settings))

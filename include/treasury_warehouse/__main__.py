@@ -29,7 +29,7 @@ from pathlib import Path
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import PipelineError
 from treasury_warehouse.ingest.sources import SOURCES
-from treasury_warehouse.orchestration.defaults import services as local_airflow
+from treasury_warehouse.orchestration import services as local_airflow
 
 
 def ingest_dag_ids() -> list[str]:
@@ -103,7 +103,7 @@ def _log_to(path: Path) -> None:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     if args.command == "dags":
         print("\n".join(ingest_dag_ids()))
@@ -190,7 +190,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print("serving database: off (set SERVING_DSN to serve the marts from Postgres)", file=sys.stderr)
             return 2
     elif args.command == "serve-init":
-        from treasury_warehouse.warehouse.builds import serve
+        from treasury_warehouse.warehouse import serve
 
         needed = ("SERVING_ADMIN_PASSWORD", "SERVING_PASSWORD", "BI_READER_PASSWORD")
         if missing := [name for name in needed if not os.environ.get(name)]:
@@ -213,8 +213,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _serve(settings: Settings) -> bool:
     """Serve the published build from Postgres too, when a serving database is set."""
-    from treasury_warehouse.warehouse.builds import builds as warehouse
-    from treasury_warehouse.warehouse.builds import serve
+    from treasury_warehouse.warehouse import builds as warehouse
+    from treasury_warehouse.warehouse import serve
 
     serving = serve.Serving.from_env()
     current = warehouse.published_build(settings)
@@ -227,7 +227,7 @@ def _serve(settings: Settings) -> bool:
 def _report(settings: Settings) -> None:
     """Every publication shows its own report: the build's, drawn now if it has none."""
     from treasury_warehouse.report.nightly import build_report
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     current = warehouse.published_build(settings)
     if current is not None and not warehouse.sidecar(current, "report").is_dir():

@@ -20,7 +20,7 @@ from airflow.serialization.serialized_objects import DagSerialization, LazyDeser
 from airflow.timetables.base import TimeRestriction
 from croniter import croniter
 
-from treasury_warehouse.orchestration.defaults import defaults as orchestration
+from treasury_warehouse.orchestration import defaults as orchestration
 
 # Monday 2026-12-07, so that a weekly (Monday) DAG's scheduled time falls on it too.
 MONDAY = pendulum.datetime(2026, 12, 7, 23, 59, tz="UTC")

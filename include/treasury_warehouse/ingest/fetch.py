@@ -101,7 +101,9 @@ def fetch(url: str, source: str, *, session: requests.Session | None = None, sec
         try:
             fetched = _fetch_http(url, source, session or http_session())
         except FetchError as exc:
-            raise FetchError(source, redacted(exc.file, secret), exc.rule, redacted(exc.detail, secret)) from None
+            raise FetchError(
+                source, redacted(exc.file, secret), exc.rule, redacted(exc.detail, secret), exc.status
+            ) from None
         finally:
             for logger in URLLIB3_LOGGERS:
                 logging.getLogger(logger).removeFilter(redaction)

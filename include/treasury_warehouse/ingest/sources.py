@@ -78,15 +78,15 @@ class Source:
             problems.append(f"schedule: {NIGHTLY!r} or {WEEKLY!r}")
         for field in ("parser", "suite"):
             if not re.fullmatch(
-                r"treasury_warehouse\.ingest\.(parsers|suites)\.[a-z0-9_]+:[a-z_][a-z0-9_]*", getattr(self, field)
+                rf"treasury_warehouse\.ingest\.{field}s\.[a-z0-9_]+:[a-z_][a-z0-9_]*", getattr(self, field)
             ):
                 problems.append(f"{field}: 'treasury_warehouse.ingest.{field}s.<module>:<function>'")
         if not re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_]+", self.dbt_source):
             problems.append("dbt_source: '<dbt source>.<table>'")
         if not self.staging_model.startswith("stg_"):
             problems.append("staging_model: a staging model, stg_<publisher>__<table>")
-        if self.url is not None and not self.url.startswith("https://"):
-            problems.append("url: https, or None for a mirror-only source")
+        if self.url is not None and not re.match(r"https?://", self.url):
+            problems.append("url: http(s), or None for a mirror-only source")
         if bool(self.api_key_env or self.api_key_connection) != bool(self.api_key_param):
             problems.append("api_key_param: with api_key_env/api_key_connection, and only then")
         if self.pages != bool(self.api_file_name):

@@ -325,7 +325,7 @@ def _report_due() -> bool:
     """A warehouse is published (by this run, or before) whose report is not made yet, as
     the warehouse Asset would trigger it."""
     from treasury_warehouse.config import Settings
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     current = warehouse.published_build(Settings.from_env())
     return current is not None and not warehouse.sidecar(current, "report").is_dir()

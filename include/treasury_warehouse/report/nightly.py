@@ -549,7 +549,7 @@ def _page(drawn: list[Chart], said: list[Sentence], build: str, made: str, folde
 def build_report(settings, build_path: Path | None = None) -> Path:
     """Render the report of a build (default: the published one) into its folder and, if
     that build is still the published one, publish it at data/report."""
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     build_path = build_path or warehouse.published_build(settings)
     if build_path is None:

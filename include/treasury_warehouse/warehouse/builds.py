@@ -596,7 +596,7 @@ def build_facts(settings: Settings, build_path: Path, excluded: list[str], carry
     and what it rebuilt), and per source its newest vintage and dbt's source freshness verdict
     (run just before, in the target folder; it warns in the log, never fails the build)."""
     from treasury_warehouse.ingest.sources import SOURCES
-    from treasury_warehouse.warehouse.builds import freshness
+    from treasury_warehouse.warehouse import freshness
 
     not_built = {selector.removeprefix("source:").removesuffix("+") for selector in excluded}
     built = {s.dbt_source for s in SOURCES.values()} - not_built

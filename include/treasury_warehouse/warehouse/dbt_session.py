@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
 
     from treasury_warehouse.config import Settings
     from treasury_warehouse.errors import PipelineError
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     spec = json.loads(argv[0])
@@ -95,7 +95,7 @@ def _keep_build_results(settings, build_path: Path) -> None:
     copy that fails (a full disk) leaves it to the caller, and never fails the build."""
     import shutil
 
-    from treasury_warehouse.warehouse.builds import builds as warehouse
+    from treasury_warehouse.warehouse import builds as warehouse
 
     results = warehouse.dbt_target_dir(settings) / "run_results.json"
     try:
