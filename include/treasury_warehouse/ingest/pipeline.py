@@ -11,7 +11,6 @@ import dataclasses
 import logging
 import os
 import shutil
-import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError, SourceNotConfigured
 from treasury_warehouse.ingest import quarantine
 from treasury_warehouse.ingest.fetch import fetch, fetch_pages, redacted, source_url
-from treasury_warehouse.ingest.landing import Landed, land, read_landed, read_manifest
+from treasury_warehouse.ingest.landing import Landed, atomically, land, read_landed, read_manifest
 from treasury_warehouse.ingest.quality import run_gate
 from treasury_warehouse.ingest.sources import Source, get_source
 
@@ -123,15 +122,8 @@ def _candidate_path(settings: Settings, name: str, sha256: str) -> Path:
 
 
 def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomically(path) as tmp:
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_with_columns(source: Path, path: Path, constants: dict[str, object]) -> int:
@@ -153,22 +145,14 @@ def _write_with_columns(source: Path, path: Path, constants: dict[str, object]) 
     )
     parquet = pq.ParquetFile(source)
     schema = pa.schema([*parquet.schema_arrow, *added.schema])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     rows = 0
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for group in range(parquet.num_row_groups):
-                table = parquet.read_row_group(group)
-                for name in added.column_names:
-                    table = table.append_column(name, pa.repeat(added[name][0], table.num_rows))
-                writer.write_table(table)
-                rows += table.num_rows
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomically(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for group in range(parquet.num_row_groups):
+            table = parquet.read_row_group(group)
+            for name in added.column_names:
+                table = table.append_column(name, pa.repeat(added[name][0], table.num_rows))
+            writer.write_table(table)
+            rows += table.num_rows
     return rows
 
 
