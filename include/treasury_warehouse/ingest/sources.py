@@ -43,6 +43,37 @@ class Comparison:
     snapshot: bool = False
 
 
+# The units amounts come in, each the suffix of its column's name (a FRED series keeps its
+# unit in a column of its own, its value column is "value").
+UNITS = ("usd_bn", "usd_mn", "usd", "fine_troy_oz", "tonnes")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An amount column of a source's parsed table: its unit and the range a value in that
+    unit can take. The gate expects every value within the range (a value outside means
+    the unit, the sign or the columns changed), and the source's dbt YAML declares the same
+    unit and range on the column's meta (``tests/test_registry.py`` proves they agree)."""
+
+    column: str
+    unit: str
+    minimum: float | None
+    maximum: float | None
+    why: str  # what the range rests on, in the unit
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.unit not in UNITS:
+            found.append(f"measures: {self.column} unit {self.unit!r} is not one of {', '.join(UNITS)}")
+        elif self.column != "value" and not self.column.endswith(f"_{self.unit}"):
+            found.append(f"measures: {self.column} does not end in its unit, _{self.unit}")
+        if self.minimum is None and self.maximum is None:
+            found.append(f"measures: {self.column} has no bound")
+        elif None not in (self.minimum, self.maximum) and self.minimum >= self.maximum:
+            found.append(f"measures: {self.column} minimum {self.minimum} is not below maximum {self.maximum}")
+        return found
+
+
 @dataclass(frozen=True)
 class Source:
     name: str
@@ -59,6 +90,8 @@ class Source:
     # an integer): the last period a vintage covers, in meta.sources. None: no period.
     period_column: str | None = None
     compare: Comparison | None = None
+    # The amount columns, each with its unit and bounds (the gate reads them from here).
+    measures: tuple[Measure, ...] = ()
     # Fiscal Data's API pages its answers: follow links.next and land one document, named
     # api_file_name (the mirror holds the site's download under file_name).
     pages: bool = False
@@ -91,6 +124,8 @@ class Source:
             problems.append("api_key_param: with api_key_env/api_key_connection, and only then")
         if self.pages != bool(self.api_file_name):
             problems.append("api_file_name: with pages, and only then")
+        for measure in self.measures:
+            problems.extend(measure.problems())
         if problems:
             raise ValueError(f"source {self.name!r}: " + "; ".join(problems))
 
@@ -138,6 +173,8 @@ Q = "treasury_warehouse.ingest.suites"
 # Publishers release mid-month (TIC around the 15th-18th at 16:00 ET, BEA quarterly, the
 # others irregularly); a nightly check lands nothing when the bytes are unchanged. The
 # cadences' times are settings (orchestration.SCHEDULES).
+# Fiscal Data's amounts are in $mn.
+FISCAL_RANGE = "the whole public debt was about $39tn in 2026; above $200tn is dollars read as millions"
 NIGHTLY = "nightly"
 WEEKLY = "weekly"
 
@@ -156,6 +193,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="tic.major_foreign_holders",
             staging_model="stg_tic__major_foreign_holders",
             period_column="period_month",
+            measures=(
+                Measure(
+                    "holdings_usd_bn",
+                    "usd_bn",
+                    0,
+                    20_000,
+                    "all foreign holdings were ~$9,300bn in 2025; one row above $20tn is another unit or a column slip",
+                ),
+            ),
             compare=Comparison(
                 ("country", "series"),
                 "period_month",
@@ -177,6 +223,16 @@ SOURCES: dict[str, Source] = {
             dbt_source="tic.slt_table1",
             staging_model="stg_tic__slt_holdings",
             period_column="period_month",
+            measures=tuple(
+                Measure(
+                    f"for_lt_{a}_pos_usd_mn",
+                    "usd_mn",
+                    0,
+                    100_000_000,
+                    "foreign long-term holdings of all US securities were ~$34tn in 2026; above $100tn is another unit",
+                )
+                for a in ("total", "treas", "agcy", "corp", "eqty")
+            ),
             compare=Comparison(
                 ("country_code",),
                 "period_month",
@@ -198,6 +254,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="tic.annual_survey",
             staging_model="stg_tic__annual_survey_holdings",
             period_column="survey_date",
+            measures=(
+                Measure(
+                    "holdings_usd_mn",
+                    "usd_mn",
+                    0,
+                    100_000_000,
+                    "all foreign holdings of US securities were about $31tn in 2024; above $100tn is another unit",
+                ),
+            ),
             compare=Comparison(
                 ("country_code", "maturity", "asset_class"),
                 "survey_date",
@@ -219,6 +284,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="bea.iip_table",
             staging_model="stg_bea__iip_table",
             period_column="period_end",
+            measures=(
+                Measure(
+                    "value_usd_mn",
+                    "usd_mn",
+                    -500_000_000,
+                    500_000_000,
+                    "US assets and liabilities are tens of $tn; beyond $500tn either way is another unit",
+                ),
+            ),
             compare=Comparison(
                 ("table_line",),
                 "period_end",
@@ -244,6 +318,15 @@ SOURCES: dict[str, Source] = {
             api_key_env="BEA_API_KEY",
             api_key_connection="bea_api",
             api_key_param="UserID",
+            measures=(
+                Measure(
+                    "value_usd_mn",
+                    "usd_mn",
+                    -500_000_000,
+                    500_000_000,
+                    "US assets and liabilities are tens of $tn; beyond $500tn either way is another unit",
+                ),
+            ),
             compare=Comparison(
                 ("type_of_investment", "frequency"),
                 "period_end",
@@ -265,6 +348,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="fred.series",
             staging_model="stg_fred__series",
             period_column="observation_date",
+            measures=(
+                Measure(
+                    "value",
+                    "usd_mn",
+                    -100_000_000,
+                    10_000_000,
+                    "the net position was -$26tn in 2025; below -$100tn or above +$10tn is another unit or sign",
+                ),
+            ),
             compare=Comparison(
                 ("series_id",),
                 "observation_date",
@@ -285,6 +377,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="fred.series",
             staging_model="stg_fred__series",
             period_column="observation_date",
+            measures=(
+                Measure(
+                    "value",
+                    "usd_bn",
+                    0,
+                    50_000,
+                    "about $9,000bn in 2025: a holding is never negative, and $50tn is no longer $bn",
+                ),
+            ),
             compare=Comparison(
                 ("series_id",),
                 "observation_date",
@@ -305,6 +406,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="fred.series",
             staging_model="stg_fred__series",
             period_column="observation_date",
+            measures=(
+                Measure(
+                    "value",
+                    "usd_mn",
+                    -100_000_000,
+                    10_000_000,
+                    "the net position was -$26tn in 2025; below -$100tn or above +$10tn is another unit or sign",
+                ),
+            ),
             compare=Comparison(
                 ("series_id",),
                 "observation_date",
@@ -325,6 +435,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="fred.series",
             staging_model="stg_fred__series",
             period_column="observation_date",
+            measures=(
+                Measure(
+                    "value",
+                    "usd_mn",
+                    0,
+                    100_000_000,
+                    "Z.1: the rest of the world held about $8.6tn of Treasuries in 2024; above $100tn is another unit",
+                ),
+            ),
             compare=Comparison(
                 ("series_id",),
                 "observation_date",
@@ -349,6 +468,10 @@ SOURCES: dict[str, Source] = {
             period_column="record_date",
             pages=True,
             api_file_name="mspd_table_1.json",
+            measures=tuple(
+                Measure(c, "usd_mn", 0, 200_000_000, FISCAL_RANGE)
+                for c in ("held_by_public_usd_mn", "intragovernmental_usd_mn", "total_usd_mn")
+            ),
             compare=Comparison(
                 ("security_type", "security_class"),
                 "record_date",
@@ -374,6 +497,7 @@ SOURCES: dict[str, Source] = {
             period_column="record_date",
             pages=True,
             api_file_name="mspd_table_3.json",
+            measures=(Measure("outstanding_usd_mn", "usd_mn", 0, 200_000_000, FISCAL_RANGE),),
             compare=Comparison(
                 ("security_class", "line_label", "maturity_date"),
                 "record_date",
@@ -399,6 +523,10 @@ SOURCES: dict[str, Source] = {
             period_column="record_date",
             pages=True,
             api_file_name="debt_to_penny.json",
+            measures=tuple(
+                Measure(c, "usd_mn", 0, 200_000_000, FISCAL_RANGE)
+                for c in ("held_by_public_usd_mn", "intragovernmental_usd_mn", "total_usd_mn")
+            ),
             compare=Comparison(
                 (),
                 "record_date",
@@ -421,6 +549,22 @@ SOURCES: dict[str, Source] = {
             dbt_source="ewn.dataset",
             staging_model="stg_ewn__positions",
             period_column="year",
+            measures=(
+                Measure(
+                    "total_liabilities_usd_mn",
+                    "usd_mn",
+                    0,
+                    1_000_000_000,
+                    "the largest, the US's, were about $50tn in 2022; above $1,000tn is another unit",
+                ),
+                Measure(
+                    "fx_reserves_excl_gold_usd_mn",
+                    "usd_mn",
+                    0,
+                    100_000_000,
+                    "China holds ~$3.2tn; above $100tn, or negative (but for listed publisher errors), is another unit",
+                ),
+            ),
             compare=Comparison(
                 ("country_name",),
                 "year",
@@ -504,6 +648,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="worldbank.total_reserves",
             staging_model="stg_worldbank__total_reserves",
             period_column="year",
+            measures=(
+                Measure(
+                    "value_usd",
+                    "usd",
+                    0,
+                    1e14,
+                    "China holds ~$3.5tn; above $100tn, or negative (but for listed publisher errors), is not US$",
+                ),
+            ),
             compare=Comparison(
                 ("country_code",),
                 "year",
@@ -525,6 +678,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="imf.gold_reserves",
             staging_model="stg_imf__gold_reserves",
             period_column="period_end",
+            measures=(
+                Measure(
+                    "gold_fine_troy_oz",
+                    "fine_troy_oz",
+                    0,
+                    2_000_000_000,
+                    "world official gold is about 1.1bn oz; one holder above 2bn oz is grams or kilograms",
+                ),
+            ),
             compare=Comparison(
                 ("country_name",),
                 "period_end",
@@ -546,6 +708,15 @@ SOURCES: dict[str, Source] = {
             dbt_source="wgc.gold_changes",
             staging_model="stg_wgc__gold_changes",
             period_column="period_start",
+            measures=(
+                Measure(
+                    "change_tonnes",
+                    "tonnes",
+                    -2_000,
+                    2_000,
+                    "the largest yearly change any holder reported is about 700 t",
+                ),
+            ),
             compare=Comparison(
                 ("country_name", "frequency"),
                 "period_start",

@@ -2,7 +2,7 @@
 
 Two headers exist: the old ``DATE,<SERIES>`` (or ``DATE,VALUE`` in bulk downloads) and the
 current ``observation_date,<SERIES>``. Missing observations are ``.`` or blank. Units are
-not in the file, so each series the warehouse reads is declared here with its unit.
+not in the file: each series the warehouse reads has a registry entry that declares it.
 """
 
 from __future__ import annotations
@@ -15,38 +15,44 @@ import pandas as pd
 
 from treasury_warehouse.errors import ParseError
 from treasury_warehouse.ingest.parsers.common import decode_text
+from treasury_warehouse.ingest.sources import SOURCES, Measure
 
 SOURCE = "fred"
 DATE_HEADERS = {"DATE", "observation_date"}
 
 
+# How often each series the registry reads is observed (the gate's period step).
+FREQUENCIES = {"IIPUSNETIQ": "quarterly", "FDHBFIN": "quarterly", "IIPUSNETIA": "annual", "ROWTSEA027N": "annual"}
+
+
 @dataclass(frozen=True)
 class Series:
-    """A series the warehouse reads, with its unit and the range a value in that unit can
-    take: a value outside it means the unit or the sign changed (the gate's bounds)."""
+    """A series the warehouse reads: its registry entry (``<SERIES>.csv``) gives its unit and
+    the range a value in that unit can take (the gate's bounds)."""
 
     series_id: str
-    title: str
-    unit: str
+    source: str  # its registry entry
     frequency: str
-    minimum: float
-    maximum: float
+    measure: Measure
+
+    @property
+    def unit(self) -> str:
+        return self.measure.unit
 
 
-SERIES = {
-    s.series_id: s
-    for s in [
-        # The net position was -$26tn in 2025; assets and liabilities tens of $tn, never negative.
-        Series("IIPUSNETIQ", "U.S. net international investment position", "usd_mn", "quarterly", -1e8, 1e7),
-        Series("IIPUSASSQ", "U.S. assets (international investment position)", "usd_mn", "quarterly", 0, 2e8),
-        Series("IIPUSLIAQ", "U.S. liabilities (international investment position)", "usd_mn", "quarterly", 0, 2e8),
-        # About $9tn ($9,000bn) in 2025: a holding cannot be negative, and $50tn is no longer $bn.
-        Series("FDHBFIN", "Federal debt held by foreign and international investors", "usd_bn", "quarterly", 0, 50_000),
-        Series("IIPUSNETIA", "U.S. net international investment position (annual)", "usd_mn", "annual", -1e8, 1e7),
-        # Z.1: rest of the world's holdings of Treasuries, ~$8.6tn in 2024 ($mn).
-        Series("ROWTSEA027N", "Rest of the world; Treasury securities; asset, level", "usd_mn", "annual", 0, 1e8),
-    ]
-}
+def _registered() -> dict[str, Series]:
+    series = {}
+    for source in SOURCES.values():
+        if source.parser == f"{__name__}:parse":
+            series_id = PurePosixPath(source.file_name).stem
+            if series_id not in FREQUENCIES:
+                raise ValueError(f"source {source.name!r}: FRED series {series_id} has no frequency in {__name__}")
+            [measure] = source.measures
+            series[series_id] = Series(series_id, source.name, FREQUENCIES[series_id], measure)
+    return series
+
+
+SERIES = _registered()
 COLUMNS = ["series_id", "observation_date", "value", "unit", "frequency"]
 
 

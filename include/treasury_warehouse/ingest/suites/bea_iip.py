@@ -7,11 +7,10 @@ import pandas as pd
 
 from treasury_warehouse.ingest.parsers.bea_iip import API_COLUMNS, COLUMNS
 from treasury_warehouse.ingest.quality import Check
-from treasury_warehouse.ingest.suites.common import anchors, has_columns, table_shape
+from treasury_warehouse.ingest.suites.common import anchors, bounds, has_columns, table_shape
 
 KEY = ["table_line", "period_end"]
 NET = 1
-MAX_ABS_USD_MN = 500_000_000  # US assets and liabilities are tens of $tn
 TOLERANCE_USD_MN = 2.0
 
 
@@ -70,7 +69,7 @@ def checks(frame: pd.DataFrame) -> list[Check]:
         *table_shape(COLUMNS, KEY),
         gxe.ExpectColumnValuesToBeInSet(column="position", value_set=["net", "assets", "liabilities"]),
         gxe.ExpectColumnValuesToBeInSet(column="frequency", value_set=["annual", "quarterly"]),
-        gxe.ExpectColumnValuesToBeBetween(column="value_usd_mn", min_value=-MAX_ABS_USD_MN, max_value=MAX_ABS_USD_MN),
+        *bounds("bea_iip_table"),
         gxe.ExpectColumnValuesToNotBeNull(
             column="value_usd_mn", row_condition=f"table_line == {NET}", condition_parser="pandas"
         ),
@@ -115,7 +114,7 @@ def api_identity(frame: pd.DataFrame) -> pd.DataFrame:
 def checks_api(frame: pd.DataFrame) -> list[Check]:
     rows = [
         *table_shape([*API_COLUMNS, "vintage"], API_KEY),
-        gxe.ExpectColumnValuesToBeBetween(column="value_usd_mn", min_value=-MAX_ABS_USD_MN, max_value=MAX_ABS_USD_MN),
+        *bounds("bea_iip_api"),
     ]
     positions = Check("positions", frame, rows, index_columns=[c for c in API_KEY if c in frame.columns])
     if not has_columns(frame, API_COLUMNS):

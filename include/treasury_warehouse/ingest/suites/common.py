@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from treasury_warehouse.ingest.quality import Check
+from treasury_warehouse.ingest.sources import SOURCES
 
 DATETIME_TYPES = [f"datetime64[{unit}]" for unit in ("s", "ms", "us", "ns")]
 FLOAT_TYPES = ["float64", "Float64"]
@@ -26,6 +27,27 @@ def table_shape(columns: list[str], key: list[str], unique: bool = True) -> list
         *[gxe.ExpectColumnValuesToNotBeNull(column=c) for c in key],
         *([uniqueness] if unique else []),
     ]
+
+
+def bounds(source: str, lower_unless: dict[str, dict] | None = None) -> list:
+    """Every amount column of ``source`` within the range its registry entry declares in its
+    unit (``sources.Measure``). ``lower_unless`` maps a column to the keyword arguments that
+    spare some rows the lower bound (negatives the publisher printed, listed by key)."""
+    expectations = []
+    for measure in SOURCES[source].measures:
+        lower = (lower_unless or {}).get(measure.column)
+        if lower is None:
+            expectations.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=measure.column, min_value=measure.minimum, max_value=measure.maximum
+                )
+            )
+            continue
+        expectations += [
+            gxe.ExpectColumnValuesToBeBetween(column=measure.column, min_value=measure.minimum, **lower),
+            gxe.ExpectColumnValuesToBeBetween(column=measure.column, max_value=measure.maximum),
+        ]
+    return expectations
 
 
 def duplicate_keys(frame: pd.DataFrame, key: list[str]) -> Check:

@@ -4,9 +4,8 @@ MSPD summary: held by the public + intragovernmental = total on every row; the
 marketable classes add up to Total Marketable and the two types to the grand total.
 Table III: the securities of each class add up to its subtotal, the subtotals (and the
 Federal Financing Bank) to Total Marketable, and every security listed matures after the
-record date. Debt to the Penny: the same split on every day. Amounts are in $mn:
-the whole public debt was ~$39tn in 2026, so a figure above $200tn means the unit
-changed (dollars read as millions, say).
+record date. Debt to the Penny: the same split on every day. Amounts are in $mn, each within the range
+its registry entry declares.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ import pandas as pd
 
 from treasury_warehouse.ingest.parsers.fiscal import DETAIL_COLUMNS, PENNY_COLUMNS, SUMMARY_COLUMNS
 from treasury_warehouse.ingest.quality import Check
-from treasury_warehouse.ingest.suites.common import DATETIME_TYPES, anchors, has_columns, table_shape
+from treasury_warehouse.ingest.suites.common import DATETIME_TYPES, anchors, bounds, has_columns, table_shape
 
-MAX_USD_MN = 200_000_000.0
 # Table III's amounts carry up to 8 decimals and its sums agree to a cent of a million;
 # the summary's lines were rounded to the million in many months, and its sums are off by
 # up to $2mn there.
@@ -29,10 +27,6 @@ PENNY_TOLERANCE_USD_MN = 0.001  # dollars and cents, summed exactly
 
 def _between(column: str, tolerance: float) -> object:
     return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=-tolerance, max_value=tolerance)
-
-
-def _amounts(columns: list[str]) -> list:
-    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=MAX_USD_MN) for c in columns]
 
 
 def summary_totals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +57,7 @@ def checks_mspd_summary(frame: pd.DataFrame) -> list[Check]:
         gxe.ExpectColumnValuesToBeInTypeList(column="record_date", type_list=DATETIME_TYPES),
         gxe.ExpectColumnValuesToBeInSet(column="row_kind", value_set=["class", "type_total", "grand_total"]),
         *[gxe.ExpectColumnValuesToNotBeNull(column=c) for c in amounts],
-        *_amounts(amounts),
+        *bounds("fiscal_mspd_summary"),
     ]
     table = Check("rows", frame, rows, index_columns=[c for c in key if c in frame.columns])
     if not has_columns(frame, SUMMARY_COLUMNS):
@@ -110,7 +104,7 @@ def checks_debt_penny(frame: pd.DataFrame) -> list[Check]:
     rows = [
         *table_shape([*PENNY_COLUMNS, "vintage"], ["record_date"]),
         *[gxe.ExpectColumnValuesToNotBeNull(column=c) for c in amounts],
-        *_amounts(amounts),
+        *bounds("fiscal_debt_penny"),
         # Above $1tn in total: a figure in millions read as dollars would be ~$0.04.
         gxe.ExpectColumnValuesToBeBetween(column="total_usd_mn", min_value=1_000_000),
     ]
@@ -159,7 +153,7 @@ def checks_mspd_detail(frame: pd.DataFrame) -> list[Check]:
             column="row_kind",
             value_set=["security", "unmatured_total", "matured_total", "class_total", "marketable_total", "class_line"],
         ),
-        gxe.ExpectColumnValuesToBeBetween(column="outstanding_usd_mn", min_value=0, max_value=MAX_USD_MN),
+        *bounds("fiscal_mspd_detail"),
     ]
     table = Check(
         "lines", frame, rows, index_columns=[c for c in ["line_label", "maturity_date"] if c in frame.columns]

@@ -16,12 +16,12 @@ def checks(frame: pd.DataFrame) -> list[Check]:
     rows = [
         *table_shape([*COLUMNS, "vintage"], KEY),
         gxe.ExpectColumnValuesToBeInSet(column="series_id", value_set=sorted(SERIES)),
-        # Each series within the bounds declared for it in its own unit (parsers.fred.SERIES).
+        # Each series within the bounds its registry entry declares in its own unit.
         *[
             gxe.ExpectColumnValuesToBeBetween(
                 column="value",
-                min_value=series.minimum,
-                max_value=series.maximum,
+                min_value=series.measure.minimum,
+                max_value=series.measure.maximum,
                 row_condition=f'series_id == "{series.series_id}"',
                 condition_parser="pandas",
             )

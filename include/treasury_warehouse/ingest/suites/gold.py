@@ -7,15 +7,8 @@ import pandas as pd
 
 from treasury_warehouse.ingest.parsers.gold import EWN_COLUMNS, IMF_COLUMNS, WB_COLUMNS, WGC_COLUMNS
 from treasury_warehouse.ingest.quality import Check
-from treasury_warehouse.ingest.suites.common import anchors, listed, table_shape
+from treasury_warehouse.ingest.suites.common import anchors, bounds, listed, table_shape
 
-# World official gold is ~1.1bn fine troy ounces (~35,000 t); one holder above 2bn oz
-# means the unit changed (to grams or kilograms, say).
-MAX_GOLD_OZ = 2_000_000_000
-# Total reserves: China holds ~$3.5tn; above $100tn the unit is not US$.
-MAX_RESERVES_USD = 1e14
-# The largest annual change any holder reported is ~700 t.
-MAX_CHANGE_TONNES = 2_000
 # Negative figures the publishers printed, tolerated by key (and flagged downstream);
 # a negative anywhere else is a sign or column change.
 WB_NEGATIVE_RESERVES = {("TCD", 1968), ("TCD", 1969)}  # Chad
@@ -34,8 +27,7 @@ def checks_wb_indicator(frame: pd.DataFrame) -> list[Check]:
                 *table_shape([*WB_COLUMNS, "is_listed_publisher_error"], key),
                 gxe.ExpectColumnValuesToBeInSet(column="indicator_code", value_set=["FI.RES.TOTL.CD"]),
                 gxe.ExpectColumnValuesToMatchRegex(column="country_code", regex=r"^[A-Z0-9]{3}$"),
-                gxe.ExpectColumnValuesToBeBetween(column="value_usd", min_value=0, **_unless_listed(frame)),
-                gxe.ExpectColumnValuesToBeBetween(column="value_usd", max_value=MAX_RESERVES_USD),
+                *bounds("wb_reserves", {"value_usd": _unless_listed(frame)}),
                 gxe.ExpectColumnValuesToBeBetween(column="year", min_value=1960, max_value=2100),
             ],
             index_columns=[c for c in ["country_name", *key] if c in frame.columns],
@@ -53,8 +45,7 @@ def checks_imf_gold(frame: pd.DataFrame) -> list[Check]:
             frame,
             [
                 *table_shape([*IMF_COLUMNS, "vintage", "is_listed_publisher_error"], key),
-                gxe.ExpectColumnValuesToBeBetween(column="gold_fine_troy_oz", min_value=0, **_unless_listed(frame)),
-                gxe.ExpectColumnValuesToBeBetween(column="gold_fine_troy_oz", max_value=MAX_GOLD_OZ),
+                *bounds("imf_gold", {"gold_fine_troy_oz": _unless_listed(frame)}),
             ],
             index_columns=[c for c in key if c in frame.columns],
         ),
@@ -71,9 +62,7 @@ def checks_wgc_changes(frame: pd.DataFrame) -> list[Check]:
             [
                 *table_shape([*WGC_COLUMNS, "vintage"], key),
                 gxe.ExpectColumnValuesToBeInSet(column="frequency", value_set=["monthly", "annual"]),
-                gxe.ExpectColumnValuesToBeBetween(
-                    column="change_tonnes", min_value=-MAX_CHANGE_TONNES, max_value=MAX_CHANGE_TONNES
-                ),
+                *bounds("wgc_gold_changes"),
             ],
             index_columns=[c for c in key if c in frame.columns],
         ),
@@ -92,11 +81,7 @@ def checks_ewn(frame: pd.DataFrame) -> list[Check]:
             [
                 *table_shape(columns, key),
                 gxe.ExpectColumnValuesToBeBetween(column="year", min_value=1970, max_value=2100),
-                # Reserves above $100tn, or negative, mean the unit or the columns changed.
-                gxe.ExpectColumnValuesToBeBetween(
-                    column="fx_reserves_excl_gold_usd_mn", min_value=0, max_value=100_000_000, **_unless_listed(frame)
-                ),
-                gxe.ExpectColumnValuesToBeBetween(column="total_liabilities_usd_mn", min_value=0, max_value=1e9),
+                *bounds("ewn", {"fx_reserves_excl_gold_usd_mn": _unless_listed(frame)}),
             ],
             index_columns=[c for c in key if c in frame.columns],
         ),

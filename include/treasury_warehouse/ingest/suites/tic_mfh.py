@@ -7,12 +7,16 @@ import pandas as pd
 
 from treasury_warehouse.ingest.parsers.tic_mfh import COLUMNS
 from treasury_warehouse.ingest.quality import Check
-from treasury_warehouse.ingest.suites.common import DATETIME_TYPES, FLOAT_TYPES, anchors, no_gaps, period_gaps
+from treasury_warehouse.ingest.suites.common import (
+    DATETIME_TYPES,
+    FLOAT_TYPES,
+    anchors,
+    bounds,
+    no_gaps,
+    period_gaps,
+)
 
 KEY = ["country", "period_month", "series"]
-# Foreign holdings of all Treasuries were about $9.3tn in 2025. A single row above
-# $20tn means the unit switched (to $mn, say) or the columns slipped.
-MAX_HOLDINGS_USD_BN = 20_000.0
 # Up to ~45 rows rounded to $0.1bn each are summed; the publisher's own primary
 # series reconcile within $0.5bn. Comparison-only columns (old series at a break)
 # are published as-is and not reconciled.
@@ -50,7 +54,7 @@ def checks(frame: pd.DataFrame) -> list[Check]:
         gxe.ExpectColumnValuesToBeInTypeList(column="holdings_usd_bn", type_list=FLOAT_TYPES),
         gxe.ExpectColumnValuesToBeInTypeList(column="period_month", type_list=DATETIME_TYPES),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=KEY),
-        gxe.ExpectColumnValuesToBeBetween(column="holdings_usd_bn", min_value=0, max_value=MAX_HOLDINGS_USD_BN),
+        *bounds("tic_mfh"),
         gxe.ExpectColumnValuesToNotBeNull(
             column="holdings_usd_bn", row_condition="is_below_threshold == False", condition_parser="pandas"
         ),

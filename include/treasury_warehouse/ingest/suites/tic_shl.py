@@ -7,10 +7,9 @@ import pandas as pd
 
 from treasury_warehouse.ingest.parsers.tic_shl import COLUMNS
 from treasury_warehouse.ingest.quality import Check
-from treasury_warehouse.ingest.suites.common import anchors, has_columns, listed, table_shape
+from treasury_warehouse.ingest.suites.common import anchors, bounds, has_columns, listed, table_shape
 
 KEY = ["country_code", "survey_date", "maturity", "asset_class"]
-MAX_HOLDINGS_USD_MN = 100_000_000  # all foreign holdings were ~$31tn in 2024
 GRAND_TOTAL = "99996"
 ANCHOR_CODES = {GRAND_TOTAL, "41408", "42609", "13005"}  # Total, China, Japan, United Kingdom
 TOLERANCE_USD_MN = 5.0
@@ -80,7 +79,7 @@ def checks(frame: pd.DataFrame) -> list[Check]:
         gxe.ExpectColumnValuesToBeInSet(
             column="asset_class", value_set=["total", "equity", "debt", "treasury", "agency", "corporate"]
         ),
-        gxe.ExpectColumnValuesToBeBetween(column="holdings_usd_mn", min_value=0, max_value=MAX_HOLDINGS_USD_MN),
+        *bounds("tic_shl"),
         gxe.ExpectColumnValuesToNotBeNull(
             column="holdings_usd_mn", row_condition="is_below_threshold == False", condition_parser="pandas"
         ),
