@@ -52,6 +52,32 @@ def mart_value(path: Path, holder: str, month: str) -> float:
         ).fetchone()[0]
 
 
+def candidate_like(settings: Settings, build: Path) -> Path:
+    """A candidate as a build leaves it (file, docs, run results), copied from a kept build:
+    publication, audit and rollback are tested on it without a dbt run."""
+    candidate = warehouse.new_build_path(settings)
+    for item in build.parent.iterdir():
+        if item.is_file() and not item.name.endswith(".wal"):
+            shutil.copyfile(item, candidate.parent / item.name)
+        elif item.is_dir() and item.name != "exports":
+            shutil.copytree(item, candidate.parent / item.name, symlinks=True)
+    candidate.chmod(0o644)
+    # Its docs page and results name the build it becomes once kept, as a build's own do.
+    kept = warehouse.build_id(candidate).replace(warehouse.CANDIDATE_PREFIX, warehouse.BUILD_PREFIX, 1)
+    for page in [*candidate.parent.rglob("*.html"), *candidate.parent.rglob("*.json")]:
+        page.write_text(page.read_text().replace(warehouse.build_id(build), kept))
+    with duckdb.connect(str(candidate)) as con:
+        con.execute("update meta.meta_build set build_id = ?", [kept])
+    return candidate
+
+
+def publish_like(settings: Settings, build: Path) -> Path:
+    """A copy of ``build`` audited, kept and published as a later build: its kept path."""
+    kept = warehouse.accept(candidate_like(settings, build))
+    warehouse.publish(settings, kept)
+    return kept
+
+
 def test_build_publishes_an_audited_build_with_its_docs_and_parquet(published: Settings) -> None:
     build_path = warehouse.published_build(published)
 
@@ -172,8 +198,8 @@ def test_the_published_file_stands_alone(published_copy: Settings) -> None:
     assert mart_value(published_copy.warehouse_path, "China, Mainland", "2012-12-01") == 1202.5
 
 
-def test_failed_build_leaves_the_published_warehouse(ingested: Settings) -> None:
-    first = build_and_publish(ingested)
+def test_failed_build_leaves_the_published_warehouse(published_copy: Settings) -> None:
+    ingested, first = published_copy, warehouse.published_build(published_copy)
     for parquet in ingested.published_dir.rglob("*.parquet"):
         parquet.write_bytes(b"PAR1 not really parquet")  # dbt cannot read it: the build must fail
 
@@ -184,8 +210,8 @@ def test_failed_build_leaves_the_published_warehouse(ingested: Settings) -> None
     assert warehouse.builds(ingested) == [first]
 
 
-def test_a_failing_dbt_build_leaves_the_published_warehouse(ingested: Settings) -> None:
-    first = build_and_publish(ingested)
+def test_a_failing_dbt_build_leaves_the_published_warehouse(published_copy: Settings) -> None:
+    ingested, first = published_copy, warehouse.published_build(published_copy)
     [parquet] = (ingested.published_dir / "tic_mfh").glob("*.parquet")
     readable = parquet.with_suffix(".tmp")
     with duckdb.connect() as con:  # a readable file without a column the staging model needs
@@ -200,10 +226,10 @@ def test_a_failing_dbt_build_leaves_the_published_warehouse(ingested: Settings) 
     assert not list(ingested.builds_dir.glob("candidate-*"))  # the failed candidate's folder is gone
 
 
-def test_a_new_vintage_that_breaks_the_build_is_quarantined_and_the_rest_is_built(ingested: Settings) -> None:
+def test_a_new_vintage_that_breaks_the_build_is_quarantined_and_the_rest_is_built(published_copy: Settings) -> None:
     from treasury_warehouse.ingest import quarantine
 
-    first = build_and_publish(ingested)
+    ingested, first = published_copy, warehouse.published_build(published_copy)
     # A vintage that passed its gate but breaks a dbt test: the same rows under a second
     # file name repeat stg_fred__series' key.
     [good] = (ingested.published_dir / "fred_fdhbfin").glob("*.parquet")
@@ -226,9 +252,9 @@ def test_a_new_vintage_that_breaks_the_build_is_quarantined_and_the_rest_is_buil
     assert "quarantined" in quarantine.quarantined(ingested, "fred_fdhbfin", "0badf11e0000" + "0" * 52)
 
 
-def test_a_build_failing_the_audit_is_never_kept_or_rolled_back_to(ingested: Settings) -> None:
-    first = build_and_publish(ingested)
-    candidate = warehouse.build(ingested)
+def test_a_build_failing_the_audit_is_never_kept_or_rolled_back_to(published_copy: Settings) -> None:
+    ingested, first = published_copy, warehouse.published_build(published_copy)
+    candidate = candidate_like(ingested, first)
     with duckdb.connect(str(candidate)) as con:
         con.execute("delete from marts.fct_niip")  # an empty mart fails the audit
     with pytest.raises(warehouse.BuildFailed, match="mart_not_empty"):
@@ -236,14 +262,15 @@ def test_a_build_failing_the_audit_is_never_kept_or_rolled_back_to(ingested: Set
 
     assert not candidate.exists()
     assert warehouse.builds(ingested) == [first]
-    third = build_and_publish(ingested)
+    third = publish_like(ingested, first)
     assert warehouse.rollback(ingested).published == first
     assert third.stat().st_mode & 0o222 == 0  # kept builds are read-only
 
 
-def test_an_older_build_never_replaces_a_newer_one(ingested: Settings) -> None:
-    older = warehouse.accept(warehouse.build(ingested))
-    newer = build_and_publish(ingested)
+def test_an_older_build_never_replaces_a_newer_one(published_copy: Settings) -> None:
+    ingested, first = published_copy, warehouse.published_build(published_copy)
+    older = warehouse.accept(candidate_like(ingested, first))
+    newer = publish_like(ingested, first)
 
     with pytest.raises(warehouse.BuildFailed, match="newest_wins"):
         warehouse.publish(ingested, older)
@@ -333,13 +360,13 @@ def test_a_killed_builds_leftovers_and_orphaned_write_ahead_logs_are_swept(setti
     assert (running / "warehouse.duckdb.wal").exists()  # young: its build may still be writing
 
 
-def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
+def test_rollback_and_pruning_of_old_builds(published_copy: Settings) -> None:
     from treasury_warehouse.report.nightly import build_report
 
-    first = build_and_publish(ingested)
-    second = build_and_publish(ingested)
+    ingested, first = published_copy, warehouse.published_build(published_copy)
+    second = publish_like(ingested, first)
     build_report(ingested)  # the second build's report
-    third = build_and_publish(ingested)
+    third = publish_like(ingested, first)
     assert not warehouse.report_path(ingested).exists()  # no report of the third yet: none is shown
     build_report(ingested)
 
@@ -359,11 +386,11 @@ def test_rollback_and_pruning_of_old_builds(ingested: Settings) -> None:
         warehouse.rollback(ingested)
 
 
-def test_reader_in_another_process_neither_blocks_nor_sees_half_a_build(ingested: Settings) -> None:
-    """A process holds a connection across a publication (a BI server's pool): that connection
-    keeps reading the build it opened, and a connection it opens afterwards, to the same
-    path, reads the new build (DuckDB caches one instance per resolved file)."""
-    first = build_and_publish(ingested)
+def test_reader_in_another_process_neither_blocks_nor_sees_half_a_build(published_copy: Settings) -> None:
+    """A process holds a connection across a build and its publication (a BI server's pool):
+    that connection keeps reading the build it opened, and a connection it opens afterwards,
+    to the same path, reads the new build (DuckDB caches one instance per resolved file)."""
+    ingested, first = published_copy, warehouse.published_build(published_copy)
     reader = subprocess.Popen(
         [
             sys.executable,
@@ -423,8 +450,8 @@ def marts_content(path: Path) -> dict[str, pd.DataFrame]:
     return {name: frame.sort_values(list(frame.columns)).reset_index(drop=True) for name, frame in frames.items()}
 
 
-def test_a_rebuild_from_the_same_inputs_is_identical(ingested: Settings) -> None:
-    first = marts_content(build_and_publish(ingested))
+def test_a_rebuild_from_the_same_inputs_is_identical(published: Settings, ingested: Settings) -> None:
+    first = marts_content(warehouse.published_build(published))  # the shared build, elsewhere
     second = marts_content(build_and_publish(ingested))
 
     assert set(first) == set(second)
@@ -463,10 +490,10 @@ def test_a_second_build_waits_for_the_running_one(ingested: Settings, caplog: py
     assert candidate.exists()
 
 
-def test_dbt_unit_tests_pass_on_a_built_warehouse(ingested: Settings, tmp_path: Path) -> None:
+def test_dbt_unit_tests_pass_on_a_built_warehouse(published: Settings, ingested: Settings, tmp_path: Path) -> None:
     """The YAML unit tests (hand-computed numbers for every formula) run here, once per code
     change: builds leave them out. dbt reads the input columns from a built warehouse."""
-    build_path = warehouse.accept(warehouse.build(ingested))
+    build_path = warehouse.published_build(published)  # the shared build of the same inputs
     scratch = tmp_path / "unit.duckdb"
     shutil.copyfile(build_path, scratch)
     scratch.chmod(0o644)

@@ -785,12 +785,44 @@ def run(kind: str, root: Path, fixtures: Path) -> Report:
     return report
 
 
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()
+
+
+def pinned(path: Path) -> dict[str, str]:
+    """The exact versions a requirements or constraints file pins, by normalised name."""
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return {normalise(line.split("==")[0]): line.split("==")[1].strip() for line in lines if "==" in line}
+
+
+# Installed by the virtual environment itself, and the project (editable).
+NOT_PINNED = {"pip", "setuptools", "wheel", "treasury-warehouse"}
+
+
+def unpinned_distributions(constraints: Path) -> dict[str, tuple[str, str | None]]:
+    """Each package installed in this interpreter at a version ``constraints`` does not pin:
+    {name: (installed, pinned or None)}."""
+    from importlib import metadata
+
+    pins = pinned(constraints)
+    found = {}
+    for distribution in metadata.distributions():
+        name = normalise(distribution.metadata["Name"])
+        if name not in NOT_PINNED and pins.get(name) != distribution.version:
+            found[name] = (distribution.version, pins.get(name))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", choices=["local", "celery"])
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "data" / "deploy-test")
     parser.add_argument("--fixtures", type=Path, default=PROJECT_ROOT / "tests" / "fixtures" / "mirror")
     args = parser.parse_args(argv)
+    unpinned = unpinned_distributions(PROJECT_ROOT / "constraints.txt")
+    if unpinned:  # the set-up resolved to versions a rebuild would not install
+        print(f"{args.kind}: installed at versions constraints.txt does not pin (installed, pinned): {unpinned}")
+        return 1
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     started = time.monotonic()
