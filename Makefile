@@ -20,7 +20,8 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export DATA_DIR ?= $(CURDIR)/data
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+# Modules are byte-compiled when first imported, not all of Airflow's at install (a third of it).
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt
 
 .PHONY: help install install-dev airflow-init airflow browser run test lint unit e2e build rollback rollforward release builds summary marts settings answers report bench mutations deploy-services deploy-test postgres serve clean
 
@@ -138,14 +139,15 @@ bench: install airflow-init
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && $(BIN)/sqlfluff lint models tests macros
+	cd dbt_project && $(BIN)/sqlfluff lint --processes 2 models tests macros
 
 # The report's browser test drives the distribution's Chromium (no browser download).
 browser:
 	@command -v chromium > /dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null)
 
 # The serving database's tests run the distribution's Postgres server (and psql, as a BI host would).
-postgres:
+# After the browser: one apt-get at a time (dpkg's lock) when `make -j` runs them.
+postgres: | browser
 	@(ls /usr/lib/postgresql/*/bin/postgres && command -v psql) > /dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null)
 
