@@ -126,8 +126,8 @@ def test_bloc_flows_sum_the_country_flows(real_warehouse: Path) -> None:
         select countries.*, blocs.net_purchases_usd_bn
         from countries
         full join (
-            select * from marts.fct_bloc_flows where method = 'best_available' and period_type = 'year'
-        ) as blocs on blocs.bloc = countries.bloc and year(blocs.period_start) = countries.year
+            select * from marts.fct_bloc_flows_yearly
+        ) as blocs on blocs.bloc = countries.bloc and blocs.year = countries.year
         where abs(coalesce(countries.usd_bn, 0) - coalesce(blocs.net_purchases_usd_bn, 0)) > 1e-6
         """,
     )
@@ -141,8 +141,8 @@ def test_the_default_definition_of_the_sensitivity_mart_is_the_headline(real_war
         select sensitivity.bloc, sensitivity.year, sensitivity.net_purchases_usd_bn, flows.net_purchases_usd_bn
         from marts.fct_bloc_flows_sensitivity as sensitivity
         full join (
-            select * from marts.fct_bloc_flows where method = 'best_available' and period_type = 'year'
-        ) as flows on flows.bloc = sensitivity.bloc and year(flows.period_start) = sensitivity.year
+            select * from marts.fct_bloc_flows_yearly
+        ) as flows on flows.bloc = sensitivity.bloc and flows.year = sensitivity.year
         where sensitivity.is_default is not false
             and abs(coalesce(sensitivity.net_purchases_usd_bn, 0) - coalesce(flows.net_purchases_usd_bn, 0)) > 1e-6
         """,
@@ -191,8 +191,7 @@ def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
     assert china.warehouse.startswith("2008-09")
     [(allies,)] = query(
         real_warehouse,
-        "select net_purchases_usd_bn from marts.fct_bloc_flows where bloc = 'most_aligned'"
-        " and method = 'best_available' and period_type = 'year' and period_start = '2025-01-01'",
+        "select net_purchases_usd_bn from marts.fct_bloc_flows_yearly where bloc = 'most_aligned' and year = 2025",
     )
     most_aligned = rows["2025 net purchases of Treasuries, most-aligned countries"]
     assert f"{allies:+,.1f}bn best available" in most_aligned.warehouse

@@ -26,8 +26,7 @@ QUESTIONS = {
     "holders": "select holder_name, holdings_usd_bn from marts.fct_treasury_holdings_monthly"
     " where period_month = (select max(period_month) from marts.fct_treasury_holdings_monthly)"
     " order by holdings_usd_bn desc, holder_name limit 5",
-    "blocs": "select bloc, sum(net_purchases_usd_bn) from marts.fct_bloc_flows"
-    " where period_type = 'year' group by bloc order by bloc",
+    "blocs": "select bloc, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by bloc order by bloc",
 }
 
 

@@ -87,7 +87,7 @@ def test_build_publishes_an_audited_build_with_its_docs_and_parquet(published: S
     assert mart_value(published.warehouse_path, "Japan", "2011-06-01") == 881.5  # primary series only
     marts = {mart.name: mart for mart in warehouse.audit(published.warehouse_path)}
     assert marts["fct_treasury_holdings_monthly"].latest_month == "2012-12-01"
-    assert {"dim_country", "dim_bloc_membership", "fct_bloc_flows", "fct_treasury_exposure"} <= set(marts)
+    assert {"dim_country", "dim_bloc_membership", "fct_bloc_flows_yearly", "fct_treasury_exposure"} <= set(marts)
     # dbt's docs page and per-node results are published with the build; the docs name
     # relations as a query against the published file does: its catalog is "warehouse".
     docs = warehouse.docs_path(published).read_text()
@@ -97,7 +97,7 @@ def test_build_publishes_an_audited_build_with_its_docs_and_parquet(published: S
         assert con.execute("select current_database()").fetchone()[0] == "warehouse"
     nodes = warehouse.node_results(build_path)
     assert {n.status for n in nodes} <= {"success", "pass", "warn"}
-    assert "model.treasury_warehouse.fct_bloc_flows" in {n.unique_id for n in nodes}
+    assert "model.treasury_warehouse.fct_bloc_flows_yearly" in {n.unique_id for n in nodes}
     # The marts as Parquet, one set per build, published with it and saying which build.
     assert published.exports_dir.is_symlink()
     assert published.exports_dir.resolve() == warehouse.sidecar(build_path, "exports").resolve()
@@ -561,10 +561,9 @@ def test_each_sentence_says_what_the_marts_say(published: Settings, tmp_path: Pa
     copy = editable_copy(published, tmp_path)
     with duckdb.connect(str(copy)) as con:  # the fixture has no full year of bloc flows: one is added
         con.execute(
-            "insert into marts.fct_bloc_flows by name select 'b' || bloc as bloc_flow_id, bloc,"
-            " 'best_available' as method, 'year' as period_type, date '2024-01-01' as period_start,"
-            " amount as net_purchases_usd_bn, 3 as countries_counted, 12 as months_covered,"
-            " false as includes_series_break, 'reported' as bases"
+            "insert into marts.fct_bloc_flows_yearly by name select 'b' || bloc as bloc_flow_id, bloc,"
+            " 2024 as year, amount as net_purchases_usd_bn, 3 as countries_counted, 12 as months_covered,"
+            " true as is_full_year, false as includes_series_break, 'reported' as bases"
             " from (values ('most_aligned', 120.25), ('neutral', -4.0), ('least_aligned', -33.5)) as t(bloc, amount)"
         )
     summary = render(copy, tmp_path / "report")
@@ -585,8 +584,7 @@ def test_each_sentence_says_what_the_marts_say(published: Settings, tmp_path: Pa
                 assert f"{abs(value):,.1f}bn" in text
             elif sentence["kind"] == "bloc_year":
                 [(value,)] = con.execute(
-                    "select net_purchases_usd_bn from marts.fct_bloc_flows where bloc = ? and method = 'best_available'"
-                    " and period_type = 'year' and year(period_start) = ?",
+                    "select net_purchases_usd_bn from marts.fct_bloc_flows_yearly where bloc = ? and year = ?",
                     [sentence["bloc"], sentence["year"]],
                 ).fetchall()
                 assert f"{abs(value):,.1f}bn" in text

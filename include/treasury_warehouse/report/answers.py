@@ -29,8 +29,8 @@ def _tn(value_usd_mn: float) -> str:
 
 def _bloc_year(con: duckdb.DuckDBPyConnection, bloc: str, method: str, year: int) -> float | None:
     row = con.execute(
-        "select net_purchases_usd_bn from marts.fct_bloc_flows where bloc = ? and method = ?"
-        " and period_type = 'year' and year(period_start) = ?",
+        "select net_purchases_usd_bn from marts.fct_bloc_flows_by_method_yearly where bloc = ? and method = ?"
+        " and year = ?",
         [bloc, method, year],
     ).fetchone()
     return row[0] if row else None
@@ -53,9 +53,8 @@ def _bloc_flows(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
 
 def _non_allies(con: duckdb.DuckDBPyConnection, first: int, last: int) -> Answer:
     total, bases = con.execute(
-        "with years as (select * from marts.fct_bloc_flows"
-        " where bloc in ('neutral', 'least_aligned') and method = 'best_available' and period_type = 'year'"
-        " and year(period_start) between ? and ?),"
+        "with years as (select * from marts.fct_bloc_flows_yearly"
+        " where bloc in ('neutral', 'least_aligned') and year between ? and ?),"
         " bases as (select distinct unnest(string_split(bases, ', ')) as basis from years)"
         " select (select sum(net_purchases_usd_bn) from years), (select string_agg(basis, ', ' order by basis)"
         " from bases)",
@@ -156,7 +155,7 @@ def _records(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
         row = con.execute(
             "select net_purchases_usd_bn, largest_purchase_since_year, is_largest_purchase_on_record,"
             " largest_sale_since_year, is_largest_sale_on_record, first_year_on_record"
-            " from marts.fct_bloc_records_yearly where bloc = ? and method = 'best_available' and year = ?",
+            " from marts.fct_bloc_records_yearly where bloc = ? and year = ?",
             [bloc, year],
         ).fetchone()
         if row is None:

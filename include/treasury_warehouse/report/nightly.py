@@ -306,12 +306,12 @@ def charts() -> list[Chart]:
         Chart(
             "bloc_flows",
             "Net purchases of Treasuries by bloc, per year",
-            "select year(period_start) as year, bloc, net_purchases_usd_bn from marts.fct_bloc_flows"  # noqa: S608 - constants of this module, no input
-            f" where method = 'best_available' and period_type = 'year' and year(period_start) >= {FIRST_BLOC_YEAR}"
-            " and months_covered = 12 and bloc in ('most_aligned', 'neutral', 'least_aligned') order by year, bloc",
+            "select year, bloc, net_purchases_usd_bn from marts.fct_bloc_flows_yearly"  # noqa: S608 - constants of this module, no input
+            f" where year >= {FIRST_BLOC_YEAR}"
+            " and is_full_year and bloc in ('most_aligned', 'neutral', 'least_aligned') order by year, bloc",
             _bloc_flows,
             "US$ billion",
-            "US Treasury, TIC; blocs by UN General Assembly voting, via fct_bloc_flows",
+            "US Treasury, TIC; blocs by UN General Assembly voting, via fct_bloc_flows_yearly",
             "year",
         ),
         Chart(
@@ -357,7 +357,7 @@ def sentences(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
         said += _movers(con)
     if "fct_holder_records_monthly" in tables:
         said += _records(con)
-    if "fct_bloc_flows" in tables:
+    if "fct_bloc_flows_yearly" in tables:
         said += _bloc_totals(con)
     return said
 
@@ -434,19 +434,17 @@ def _records(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
 
 def _bloc_totals(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
     rows = con.execute(
-        "with full_years as (select max(period_start) as y from marts.fct_bloc_flows"
-        " where method = 'best_available' and period_type = 'year' and months_covered = 12)"
-        " select bloc, period_start, net_purchases_usd_bn from marts.fct_bloc_flows, full_years"
-        " where method = 'best_available' and period_type = 'year' and period_start = full_years.y"
-        " and bloc in ('most_aligned', 'neutral', 'least_aligned') order by bloc"
+        "with full_years as (select max(year) as y from marts.fct_bloc_flows_yearly where is_full_year)"
+        " select bloc, year, net_purchases_usd_bn from marts.fct_bloc_flows_yearly, full_years"
+        " where year = full_years.y and bloc in ('most_aligned', 'neutral', 'least_aligned') order by bloc"
     ).fetchall()
     out = []
-    for bloc, start, value in rows:
+    for bloc, year, value in rows:
         verb = "bought" if value >= 0 else "sold"
         out.append(
             Sentence(
-                f"In {start:%Y}, the {BLOC_COUNTRIES[bloc]} {verb} {abs(value):,.1f}bn of Treasuries (best available).",
-                {"kind": "bloc_year", "bloc": bloc, "year": start.year, "usd_bn": round(value, 1)},
+                f"In {year}, the {BLOC_COUNTRIES[bloc]} {verb} {abs(value):,.1f}bn of Treasuries (best available).",
+                {"kind": "bloc_year", "bloc": bloc, "year": int(year), "usd_bn": round(value, 1)},
             )
         )
     return out

@@ -1,18 +1,17 @@
--- Records per bloc, method and calendar year of net purchases (fct_bloc_flows): the last
--- earlier year with a purchase as large ("the largest annual net purchase since") or a
--- sale as large ("the largest sale since"); none earlier means a record since
--- first_year_on_record, the first year the mart covers (flows_start_year).
+-- One row per bloc and calendar year: best-available net purchases (fct_bloc_flows_yearly)
+-- and their records: the last earlier year with a purchase as large ("the largest annual
+-- net purchase since") or a sale as large ("the largest sale since"); none earlier means a
+-- record since first_year_on_record, the first year the mart covers (flows_start_year).
 with years as (
 
     select
         bloc,
-        method,
-        year(period_start) as year,
+        year,
         net_purchases_usd_bn,
         months_covered,
-        min(year(period_start)) over (partition by bloc, method) as first_year_on_record
-    from {{ ref('fct_bloc_flows') }}
-    where period_type = 'year'
+        is_full_year,
+        min(year) over (partition by bloc) as first_year_on_record
+    from {{ ref('fct_bloc_flows_yearly') }}
 
 ),
 
@@ -20,7 +19,6 @@ records as (
 
     select
         current_year.bloc,
-        current_year.method,
         current_year.year,
         max(earlier.year) filter (
             where earlier.net_purchases_usd_bn >= current_year.net_purchases_usd_bn
@@ -32,20 +30,18 @@ records as (
     left join years as earlier
         on
             current_year.bloc = earlier.bloc
-            and current_year.method = earlier.method
             and current_year.year > earlier.year
-    group by current_year.bloc, current_year.method, current_year.year
+    group by current_year.bloc, current_year.year
 
 )
 
 select
-    md5(concat_ws('|', years.bloc, years.method, years.year)) as bloc_record_id,
+    md5(concat_ws('|', years.bloc, years.year)) as bloc_record_id,
     years.bloc,
-    years.method,
     years.year,
     years.net_purchases_usd_bn,
     years.months_covered,
-    years.months_covered = 12 as is_full_year,
+    years.is_full_year,
     case when years.net_purchases_usd_bn > 0 then records.purchase_as_large_year end
         as largest_purchase_since_year,
     coalesce(years.net_purchases_usd_bn > 0 and records.purchase_as_large_year is null, false)
@@ -56,4 +52,4 @@ select
     years.first_year_on_record
 from years
 inner join records
-    on years.bloc = records.bloc and years.method = records.method and years.year = records.year
+    on years.bloc = records.bloc and years.year = records.year

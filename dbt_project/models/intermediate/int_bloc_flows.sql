@@ -1,7 +1,9 @@
 -- Net purchases of Treasuries by bloc, per month and per calendar year, by method, from
 -- flows_start_year: best_available (the series to lead with), reported_net_purchases,
 -- holdings_change and slt_holdings_change (fct_country_flows_monthly). Countries without
--- a bloc are their own rows, never dropped.
+-- a bloc are their own rows, never dropped. The marts take one grain each from it:
+-- fct_bloc_flows_monthly and fct_bloc_flows_yearly (best available) and
+-- fct_bloc_flows_by_method_yearly (every method).
 with country_flows as (
 
     select * from {{ ref('fct_country_flows_monthly') }}
