@@ -129,8 +129,8 @@ WITHIN_SUMS = {
         "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
     ),
     "fct_niip": (
-        "select period_end, sum(net_usd_mn) from marts.fct_niip where is_preferred group by 1",
-        "select period_end, sum(net_usd_mn) from marts.fct_niip_preferred group by 1",
+        "select period_end, sum(net_usd_bn) from marts.fct_niip where is_preferred group by 1",
+        "select period_end, sum(net_usd_bn) from marts.fct_niip_preferred group by 1",
     ),
 }
 
@@ -183,3 +183,53 @@ def test_the_grain_test_fails_on_a_repeated_row(published, tmp_path: Path) -> No
         )
     with pytest.raises(warehouse.BuildFailed, match="grain_fct_bloc_flows_yearly"):
         warehouse.run_dbt(settings, copy, "test", *select)
+
+
+# One unit per kind: money in billions of US dollars, fractions 0-1, gold in tonnes or
+# fine troy ounces; the unit ends the column's name.
+UNIT_SUFFIXES = ("_usd_bn", "_share", "_tonnes", "_fine_troy_oz")
+# Numbers that are not amounts, each with why.
+NOT_AMOUNTS = {
+    ("dim_bloc_membership", "lower_cutoff"): "a percent-rank cut-off of the bloc definition",
+    ("dim_bloc_membership", "upper_cutoff"): "a percent-rank cut-off of the bloc definition",
+    ("dim_bloc_membership", "measure_value"): "the alignment measure (coincidence 0-1 or ideal-point distance)",
+    ("dim_bloc_membership", "alignment_rank"): "a percent rank",
+    ("fct_bloc_flows_sensitivity", "lower_cutoff"): "a percent-rank cut-off of the bloc definition",
+    ("fct_bloc_flows_sensitivity", "upper_cutoff"): "a percent-rank cut-off of the bloc definition",
+    ("fct_series_revisions", "observed_value"): "each series in its own unit, named in the column unit",
+    ("fct_series_revisions", "previous_value"): "each series in its own unit, named in the column unit",
+    ("fct_series_revisions", "change_from_previous"): "each series in its own unit, named in the column unit",
+    ("fct_series_revisions", "relative_change_from_previous"): "a ratio of two values of one series",
+}
+NUMERIC_TYPES = ("double", "float", "real", "decimal", "numeric")
+
+
+def amounts_without_a_unit(declarations: dict[str, dict]) -> list[str]:
+    unnamed = []
+    for mart, model in declarations.items():
+        for column in model["columns"]:
+            name, kind = column["name"], column.get("data_type", "").lower()
+            if kind.startswith(NUMERIC_TYPES) and (mart, name) not in NOT_AMOUNTS and not name.endswith(UNIT_SUFFIXES):
+                unnamed.append(f"{mart}.{name}")
+    return unnamed
+
+
+def test_every_mart_amount_names_its_unit_and_money_is_in_billions() -> None:
+    assert amounts_without_a_unit(mart_declarations()) == [], f"amounts without a unit suffix {UNIT_SUFFIXES}"
+
+
+def test_the_unit_check_finds_an_amount_in_millions() -> None:
+    declared = dict(mart_declarations())
+    supply = dict(declared["fct_treasury_supply_monthly"])
+    supply["columns"] = [*supply["columns"], {"name": "marketable_usd_mn", "data_type": "double"}]
+    declared["fct_treasury_supply_monthly"] = supply
+    assert amounts_without_a_unit(declared) == ["fct_treasury_supply_monthly.marketable_usd_mn"]
+
+
+@pytest.mark.parametrize("mart", ["fct_treasury_exposure", "fct_treasury_maturities_yearly"])
+def test_shares_are_fractions(published, mart: str) -> None:
+    columns = [c["name"] for c in mart_declarations()[mart]["columns"] if c["name"].endswith("_share")]
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        for column in columns:
+            low, high = con.execute(f"select min({column}), max({column}) from marts.{mart}").fetchone()
+            assert low is None or 0 <= low <= high <= 1, (mart, column, low, high)

@@ -206,25 +206,25 @@ def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
 def test_marketable_debt_and_the_foreign_share(real_warehouse: Path) -> None:
     [(marketable, foreign, share)] = query(
         real_warehouse,
-        "select marketable_usd_mn, foreign_usd_mn, foreign_share_of_marketable"
+        "select marketable_usd_bn, foreign_usd_bn, marketable_foreign_share"
         " from marts.fct_treasury_supply_monthly where period_month = '2025-12-01'",
     )
-    assert foreign == 9_271_000.0  # TIC Grand Total, Dec 2025
-    assert marketable == pytest.approx(30_271_000, rel=1e-3)
+    assert foreign == 9_271.0  # TIC Grand Total, Dec 2025
+    assert marketable == pytest.approx(30_271, rel=1e-3)
     assert share == pytest.approx(0.3063, abs=1e-4)
     [(latest, latest_marketable)] = query(
         real_warehouse,
-        "select period_month, marketable_usd_mn from marts.fct_treasury_supply_monthly"
+        "select period_month, marketable_usd_bn from marts.fct_treasury_supply_monthly"
         " order by period_month desc limit 1",
     )
     assert latest == date(2026, 5, 1)
-    assert latest_marketable == pytest.approx(30_914_033.98, abs=0.01)  # MSPD, May 2026
+    assert latest_marketable == pytest.approx(30_914.03398, abs=1e-5)  # MSPD, May 2026 ($30,914,033.98mn)
 
 
 def test_the_maturity_wall_of_the_latest_snapshot(real_warehouse: Path) -> None:
     rows = query(
         real_warehouse,
-        "select maturity_year, round(sum(maturing_usd_mn) / 1e6, 2), bool_and(is_partial_year)"
+        "select maturity_year, round(sum(maturing_usd_bn) / 1e3, 2), bool_and(is_partial_year)"
         " from marts.fct_treasury_maturities_yearly where is_latest_record_date and maturity_year <= 2030"
         " group by maturity_year order by maturity_year",
     )
@@ -238,17 +238,18 @@ def test_the_maturity_wall_of_the_latest_snapshot(real_warehouse: Path) -> None:
     ]
     [(listed,)] = query(
         real_warehouse,
-        "select sum(maturing_usd_mn) from marts.fct_treasury_maturities_monthly where is_latest_record_date",
+        "select sum(maturing_usd_bn) from marts.fct_treasury_maturities_monthly where is_latest_record_date",
     )
-    # The securities add up to the five unmatured subtotals Table III prints.
-    assert listed == pytest.approx(7_118_144.8991 + 16_281_473.051 + 5_550_990.6094 + 2_172_641.57170234 + 707_975.4515)
+    # The securities add up to the five unmatured subtotals Table III prints ($mn).
+    subtotals_usd_mn = 7_118_144.8991 + 16_281_473.051 + 5_550_990.6094 + 2_172_641.57170234 + 707_975.4515
+    assert listed == pytest.approx(subtotals_usd_mn / 1000)
 
 
 def test_niip_2024_one_preferred_figure(real_warehouse: Path) -> None:
     rows = query(
         real_warehouse,
-        "select source_table, net_usd_mn, is_preferred from marts.fct_niip where period_end = '2024-12-31'"
+        "select source_table, net_usd_bn, is_preferred from marts.fct_niip where period_end = '2024-12-31'"
         " order by is_preferred desc",
     )
-    assert rows[0] == ("fred_iipusnetia", -26_539_470.0, True)
+    assert rows[0] == ("fred_iipusnetia", pytest.approx(-26_539.47), True)
     assert [preferred for *_, preferred in rows].count(True) == 1

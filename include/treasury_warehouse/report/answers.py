@@ -23,8 +23,8 @@ def _bn(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+,.1f}bn"
 
 
-def _tn(value_usd_mn: float) -> str:
-    return f"{'-' if value_usd_mn < 0 else ''}${abs(value_usd_mn) / 1e6:,.2f}tn"
+def _tn(value_usd_bn: float) -> str:
+    return f"{'-' if value_usd_bn < 0 else ''}${abs(value_usd_bn) / 1e3:,.2f}tn"
 
 
 def _bloc_year(con: duckdb.DuckDBPyConnection, bloc: str, method: str, year: int) -> float | None:
@@ -184,8 +184,8 @@ def _supply(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     rows = []
     if _has(con, "fct_treasury_supply_monthly"):
         found = con.execute(
-            "select period_month, marketable_usd_mn, foreign_usd_mn, foreign_share_of_marketable"
-            " from marts.fct_treasury_supply_monthly where foreign_usd_mn is not null"
+            "select period_month, marketable_usd_bn, foreign_usd_bn, marketable_foreign_share"
+            " from marts.fct_treasury_supply_monthly where foreign_usd_bn is not null"
             " order by period_month desc limit 1"
         ).fetchone()
         if found:
@@ -199,7 +199,7 @@ def _supply(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
             )
     if _has(con, "fct_treasury_maturities_yearly"):
         found = con.execute(
-            "select any_value(record_date), sum(maturing_usd_mn), bool_and(is_partial_year)"
+            "select any_value(record_date), sum(maturing_usd_bn), bool_and(is_partial_year)"
             " from marts.fct_treasury_maturities_yearly where is_latest_record_date and maturity_year = ?",
             [year + 1],
         ).fetchone()
@@ -215,8 +215,7 @@ def _supply(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
             )
     if _has(con, "fct_niip"):
         found = con.execute(
-            "select net_usd_mn, source_table from marts.fct_niip"
-            " where is_preferred and period_end = make_date(?, 12, 31)",
+            "select net_usd_bn, source_table from marts.fct_niip_preferred where period_end = make_date(?, 12, 31)",
             [year - 1],
         ).fetchone()
         if found:

@@ -229,9 +229,9 @@ def charts() -> list[Chart]:
         Chart(
             "niip_gap",
             "The gap between foreign-owned US assets and US assets abroad",
-            "select period_end, assets_usd_mn / 1e6 as assets_usd_tn, liabilities_usd_mn / 1e6 as liabilities_usd_tn,"
+            "select period_end, assets_usd_bn / 1e3 as assets_usd_tn, liabilities_usd_bn / 1e3 as liabilities_usd_tn,"
             " source_table, vintage_released_on from marts.fct_niip"
-            " where frequency = 'annual' and assets_usd_mn is not null and liabilities_usd_mn is not null"
+            " where frequency = 'annual' and assets_usd_bn is not null and liabilities_usd_bn is not null"
             " and source_table = 'bea_table_1_2' and is_preferred is not null"
             " qualify row_number() over (partition by period_end order by vintage_released_on desc) = 1"
             " order by period_end",
@@ -268,7 +268,7 @@ def charts() -> list[Chart]:
         Chart(
             "maturity_wall",
             "The coming maturity wall",
-            "select record_date, maturity_year, security_class, maturing_usd_mn / 1e6 as maturing_usd_tn,"
+            "select record_date, maturity_year, security_class, maturing_usd_bn / 1e3 as maturing_usd_tn,"
             " vintage_sha256"
             " from marts.fct_treasury_maturities_yearly where is_latest_record_date"
             " and maturity_year <= year(record_date) + 10 order by maturity_year, security_class",

@@ -89,9 +89,9 @@ select
     ranked.period_end,
     ranked.frequency,
     ranked.source_table,
-    ranked.assets_usd_mn,
-    ranked.liabilities_usd_mn,
-    ranked.net_usd_mn,
+    ranked.assets_usd_mn / 1000 as assets_usd_bn,
+    ranked.liabilities_usd_mn / 1000 as liabilities_usd_bn,
+    ranked.net_usd_mn / 1000 as net_usd_bn,
     ranked.vintage_released_on,
     ranked.vintage_sha256,
     ranked.preference = 1 as is_preferred,
@@ -107,7 +107,7 @@ select
             'superseded by ' || preferred.source_table || ' released '
             || strftime(preferred.vintage_released_on, '%Y-%m-%d')
     end as preference_reason,
-    ranked.net_usd_mn - preferred.net_usd_mn as net_minus_preferred_usd_mn
+    (ranked.net_usd_mn - preferred.net_usd_mn) / 1000 as net_minus_preferred_usd_bn
 from ranked
 inner join preferred on ranked.period_end = preferred.period_end
 left join second on ranked.period_end = second.period_end

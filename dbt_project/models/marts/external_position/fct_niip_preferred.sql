@@ -5,9 +5,9 @@ select
     period_end,
     frequency,
     source_table,
-    assets_usd_mn,
-    liabilities_usd_mn,
-    net_usd_mn,
+    assets_usd_bn,
+    liabilities_usd_bn,
+    net_usd_bn,
     vintage_released_on,
     vintage_sha256,
     preference_reason

@@ -43,7 +43,7 @@ by_month as (
         sum(holder_share) filter (where is_custodial_centre) as custodial_centres_share,
         sum(holder_share) as named_countries_share,
         -- Herfindahl-Hirschman index over named countries, shares in percent (0 to 10,000).
-        sum(power(100 * holder_share, 2)) as hhi,
+        sum(power(holder_share, 2)) as hhi_share,
         string_agg(
             holder_name || ' ' || round(holdings_usd_bn, 1), '; ' order by holder_rank
         ) filter (where holder_rank <= 5) as top_five_holders,
@@ -66,7 +66,7 @@ select
     by_month.eu_holdings_usd_bn,
     by_month.eu_share,
     by_month.custodial_centres_share,
-    by_month.hhi,
+    by_month.hhi_share,
     by_month.largest_holder,
     by_month.top_five_holders,
     by_month.countries_counted

@@ -58,7 +58,8 @@ eu as (
 
 select
     md5(concat_ws('|', holder_key, survey_date, maturity, asset_class)) as us_assets_id,
-    *
+    * exclude (holdings_usd_mn),
+    holdings_usd_mn / 1000 as holdings_usd_bn
 from (
     select * from by_country
     union all

@@ -32,9 +32,9 @@ select
     record_date,
     maturity_month,
     security_class,
-    maturing_usd_mn,
+    maturing_usd_mn / 1000 as maturing_usd_bn,
     securities,
-    maturing_usd_mn / sum(maturing_usd_mn) over (partition by record_date) as share_of_listed,
+    maturing_usd_mn / sum(maturing_usd_mn) over (partition by record_date) as listed_share,
     record_date = max(record_date) over () as is_latest_record_date,
     vintage_sha256
 from by_month

@@ -7,7 +7,7 @@ with by_year as (
         record_date,
         year(maturity_month) as maturity_year,
         security_class,
-        sum(maturing_usd_mn) as maturing_usd_mn,
+        sum(maturing_usd_bn) as maturing_usd_bn,
         cast(sum(securities) as bigint) as securities,
         max(vintage_sha256) as vintage_sha256
     from {{ ref('fct_treasury_maturities_monthly') }}
@@ -20,10 +20,10 @@ select
     record_date,
     maturity_year,
     security_class,
-    maturing_usd_mn,
+    maturing_usd_bn,
     securities,
-    maturing_usd_mn / sum(maturing_usd_mn) over (partition by record_date) as share_of_listed,
-    maturing_usd_mn / sum(maturing_usd_mn) over (partition by record_date, maturity_year) as share_of_year,
+    maturing_usd_bn / sum(maturing_usd_bn) over (partition by record_date) as listed_share,
+    maturing_usd_bn / sum(maturing_usd_bn) over (partition by record_date, maturity_year) as year_share,
     maturity_year = year(record_date) as is_partial_year,
     record_date = max(record_date) over () as is_latest_record_date,
     vintage_sha256

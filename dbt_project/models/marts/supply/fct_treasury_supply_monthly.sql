@@ -37,8 +37,8 @@ foreign_holdings as (
 
     select
         period_month,
-        max(holdings_usd_bn) filter (where holder_name = 'Grand Total') * 1000 as foreign_usd_mn,
-        max(holdings_usd_bn) filter (where holder_name = 'For. Official') * 1000 as foreign_official_usd_mn,
+        max(holdings_usd_bn) filter (where holder_name = 'Grand Total') as foreign_usd_bn,
+        max(holdings_usd_bn) filter (where holder_name = 'For. Official') as foreign_official_usd_bn,
         max(vintage_released_on) as tic_vintage_released_on
     from {{ ref('fct_treasury_holdings_aggregates_monthly') }}
     where holder_name in ('Grand Total', 'For. Official')
@@ -49,19 +49,19 @@ foreign_holdings as (
 select
     supply.period_month,
     supply.record_date,
-    supply.bills_usd_mn,
-    supply.notes_usd_mn,
-    supply.bonds_usd_mn,
-    supply.tips_usd_mn,
-    supply.frn_usd_mn,
-    supply.marketable_usd_mn,
-    supply.marketable_held_by_public_usd_mn,
-    supply.debt_held_by_public_usd_mn,
-    supply.public_debt_usd_mn,
-    foreign_holdings.foreign_usd_mn,
-    foreign_holdings.foreign_official_usd_mn,
-    foreign_holdings.foreign_usd_mn / supply.marketable_usd_mn as foreign_share_of_marketable,
-    foreign_holdings.foreign_official_usd_mn / supply.marketable_usd_mn as foreign_official_share_of_marketable,
+    supply.bills_usd_mn / 1000 as bills_usd_bn,
+    supply.notes_usd_mn / 1000 as notes_usd_bn,
+    supply.bonds_usd_mn / 1000 as bonds_usd_bn,
+    supply.tips_usd_mn / 1000 as tips_usd_bn,
+    supply.frn_usd_mn / 1000 as frn_usd_bn,
+    supply.marketable_usd_mn / 1000 as marketable_usd_bn,
+    supply.marketable_held_by_public_usd_mn / 1000 as marketable_held_by_public_usd_bn,
+    supply.debt_held_by_public_usd_mn / 1000 as debt_held_by_public_usd_bn,
+    supply.public_debt_usd_mn / 1000 as public_debt_usd_bn,
+    foreign_holdings.foreign_usd_bn,
+    foreign_holdings.foreign_official_usd_bn,
+    foreign_holdings.foreign_usd_bn * 1000 / supply.marketable_usd_mn as marketable_foreign_share,
+    foreign_holdings.foreign_official_usd_bn * 1000 / supply.marketable_usd_mn as marketable_foreign_official_share,
     supply.mspd_vintage_released_on,
     foreign_holdings.tic_vintage_released_on
 from supply
