@@ -195,6 +195,16 @@ def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
     )
     most_aligned = rows["2025 net purchases of Treasuries, most-aligned countries"]
     assert f"{allies:+,.1f}bn best available" in most_aligned.warehouse
+    # How much of it custodians bought, and a buyer whose figure includes price moves, said.
+    [(custodial,)] = query(
+        real_warehouse,
+        "select sum(best_available_net_purchases_usd_bn) from marts.fct_country_flows_monthly"
+        " where bloc = 'most_aligned' and is_custodial_centre and year(period_month) = 2025",
+    )
+    assert most_aligned.warehouse.endswith(f"(custodial centres {custodial:+,.1f}bn of it)")
+    best_buyers = rows["2025 top three buyers (best)"].warehouse
+    assert "El Salvador +92.7bn (holdings change, price moves included)" in best_buyers
+    assert "United Kingdom +187.4bn," in best_buyers  # reported transactions: no label
     assert render(list(rows.values())).count("\n") == len(rows) + 1
     supply = rows["Marketable Treasury debt and the foreign share, Dec 2025"]
     assert supply.warehouse == "$30.27tn outstanding; foreigners hold $9.27tn (30.6%)"

@@ -25,6 +25,7 @@ by_method as (
         select
             iso3,
             bloc,
+            coalesce(is_custodial_centre, false) as is_custodial_centre,
             period_month,
             {{ series_break }} as is_series_break,
             '{{ method }}' as method,
@@ -54,6 +55,7 @@ by_period as (
         period_month as period_start,
         net_purchases_usd_bn,
         iso3,
+        is_custodial_centre,
         basis,
         is_series_break,
         period_month
@@ -66,6 +68,7 @@ by_period as (
         cast(date_trunc('year', period_month) as date) as period_start,
         net_purchases_usd_bn,
         iso3,
+        is_custodial_centre,
         basis,
         is_series_break,
         period_month
@@ -81,6 +84,8 @@ select
     period_start,
     sum(net_purchases_usd_bn) as net_purchases_usd_bn,
     count(distinct iso3) as countries_counted,
+    coalesce(sum(net_purchases_usd_bn) filter (where is_custodial_centre), 0) as custodial_centres_net_purchases_usd_bn,
+    count(distinct iso3) filter (where is_custodial_centre) as custodial_centres_counted,
     count(distinct period_month) as months_covered,
     bool_or(is_series_break) as includes_series_break,
     string_agg(distinct basis, ', ' order by basis) as bases

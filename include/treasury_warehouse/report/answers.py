@@ -27,24 +27,26 @@ def _tn(value_usd_bn: float) -> str:
     return f"{'-' if value_usd_bn < 0 else ''}${abs(value_usd_bn) / 1e3:,.2f}tn"
 
 
-def _bloc_year(con: duckdb.DuckDBPyConnection, bloc: str, method: str, year: int) -> float | None:
+def _bloc_year(con: duckdb.DuckDBPyConnection, bloc: str, method: str, year: int) -> tuple[float | None, float]:
+    """The bloc's net purchases in the year by the method, and the custodial centres' part."""
     row = con.execute(
-        "select net_purchases_usd_bn from marts.fct_bloc_flows_by_method_yearly where bloc = ? and method = ?"
-        " and year = ?",
+        "select net_purchases_usd_bn, custodial_centres_net_purchases_usd_bn"
+        " from marts.fct_bloc_flows_by_method_yearly where bloc = ? and method = ? and year = ?",
         [bloc, method, year],
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else (None, 0.0)
 
 
 def _bloc_flows(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     answers = []
     for bloc, published in [("most_aligned", "+463.9bn"), ("neutral", ""), ("least_aligned", "-125.24bn")]:
-        reported = _bloc_year(con, bloc, "reported_net_purchases", year)
-        best = _bloc_year(con, bloc, "best_available", year)
+        reported, _ = _bloc_year(con, bloc, "reported_net_purchases", year)
+        best, custodial = _bloc_year(con, bloc, "best_available", year)
+        through = f" (custodial centres {_bn(custodial)} of it)" if custodial else ""
         answers.append(
             Answer(
                 f"{year} net purchases of Treasuries, {bloc.replace('_', '-')} countries",
-                f"{_bn(reported)} reported transactions; {_bn(best)} best available",
+                f"{_bn(reported)} reported transactions; {_bn(best)} best available{through}",
                 published,
             )
         )
@@ -67,18 +69,27 @@ def _non_allies(con: duckdb.DuckDBPyConnection, first: int, last: int) -> Answer
     )
 
 
+def _named(name: str, value: float, price_moves: bool, best: bool) -> str:
+    """A holder and its figure; a best-available one built from changes in holdings says so."""
+    return f"{name} {_bn(value)}" + (" (holdings change, price moves included)" if price_moves and best else "")
+
+
 def _leaders(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     answers = []
     bases = [("reported_net_purchases_usd_bn", "reported"), ("best_available_net_purchases_usd_bn", "best")]
     for column, basis in bases:
-        # The column comes from the list above, not from input.
+        # The column comes from the list above, not from input. A best-available figure with
+        # months of changes in holdings includes price moves: it says so.
         ranked = con.execute(
-            f"select holder_name, sum({column}) as bought from marts.fct_country_flows_monthly"  # noqa: S608
+            f"select holder_name, sum({column}) as bought,"  # noqa: S608
+            " bool_or(best_available_method in ('holdings_change', 'slt_holdings_change')) as includes_price_moves"
+            " from marts.fct_country_flows_monthly"
             " where year(period_month) = ? group by holder_name having bought is not null order by bought desc",
             [year],
         ).fetchall()
-        buyers = ", ".join(f"{name} {_bn(value)}" for name, value in ranked[:3])
-        sellers = ", ".join(f"{name} {_bn(value)}" for name, value in ranked[::-1][:4])
+
+        buyers = ", ".join(_named(*row, basis == "best") for row in ranked[:3])
+        sellers = ", ".join(_named(*row, basis == "best") for row in ranked[::-1][:4])
         answers.append(Answer(f"{year} top three buyers ({basis})", buyers, "UK, Canada, Japan"))
         answers.append(Answer(f"{year} top four sellers ({basis})", sellers, "China, India, Brazil, then Belgium"))
     return answers

@@ -38,7 +38,12 @@ BLOC_LABELS = {
     "least_aligned": "least aligned",
     "not_classified_no_un_votes": "not classified (no UN votes)",
     "not_classified_not_ranked": "not classified (not ranked)",
+    "custodial_centres": "custodial centres (UK, Belgium, Luxembourg, Ireland, Switzerland, Cayman)",
 }
+# Custodians there hold for investors elsewhere: shown apart from the blocs they vote with.
+CUSTODIAL = "custodial_centres"
+# A best-available figure on these bases is a change in holdings: it includes price moves.
+PRICE_MOVE_BASES = ("holdings_change", "slt_holdings_change")
 BLOC_COUNTRIES = {
     "most_aligned": "countries most aligned with the US",
     "neutral": "neutral countries",
@@ -170,13 +175,23 @@ def _buyers(data: pd.DataFrame):
     figure, axes = _figure(height=5.2)
     ordered = data.sort_values("net_purchases_usd_bn")
     colours = [COLOURS[0] if v >= 0 else COLOURS[1] for v in ordered["net_purchases_usd_bn"]]
-    axes.barh(ordered["holder_name"], ordered["net_purchases_usd_bn"], color=colours)
+    # A figure with months of changes in holdings includes price moves: starred, and said.
+    names = [
+        f"{n} *" if moves else n
+        for n, moves in zip(ordered["holder_name"], ordered["includes_price_moves"], strict=True)
+    ]
+    axes.barh(names, ordered["net_purchases_usd_bn"], color=colours)
     axes.axvline(0, color="#444444", linewidth=0.8)
-    axes.set_xlabel("US$ billion, net purchases in the year (best available)")
+    xlabel = "US$ billion, net purchases in the year (best available)"
+    if ordered["includes_price_moves"].any():
+        xlabel += "\n* a change in holdings for some months: includes price moves, not only purchases"
+    axes.set_xlabel(xlabel)
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
     top = data.sort_values("net_purchases_usd_bn", ascending=False).iloc[0]
-    bought = _bn(top["net_purchases_usd_bn"])
-    return figure, f"{top['holder_name']} bought the most Treasuries in {int(top['year'])}: {bought}"
+    bought, year = _bn(top["net_purchases_usd_bn"]), int(top["year"])
+    if top["includes_price_moves"]:
+        return figure, f"{top['holder_name']}'s holdings grew the most in {year}: {bought}, price moves included"
+    return figure, f"{top['holder_name']} bought the most Treasuries in {year}: {bought}"
 
 
 def _gold(data: pd.DataFrame):
@@ -199,29 +214,53 @@ def _bloc_flows(data: pd.DataFrame):
     figure, axes = _figure()
     wide = data.pivot_table(index="year", columns="bloc", values="net_purchases_usd_bn").reindex(columns=BLOCS)
     width = 0.27
+    custodial = (
+        data.pivot_table(index="year", columns="bloc", values="custodial_centres_net_purchases_usd_bn")
+        .reindex(index=wide.index, columns=BLOCS)
+        .fillna(0.0)
+    )
     for offset, (colour, bloc) in enumerate(zip(COLOURS, BLOCS, strict=False)):
-        axes.bar(wide.index + (offset - 1) * width, wide[bloc], width=width, color=colour, label=BLOC_LABELS[bloc])
+        x = wide.index + (offset - 1) * width
+        axes.bar(x, wide[bloc], width=width, color=colour, label=BLOC_LABELS[bloc])
+        # The part bought through custodial centres, hatched inside the bloc's bar.
+        axes.bar(
+            x,
+            custodial[bloc],
+            width=width,
+            fill=False,
+            hatch="////",
+            edgecolor="#b0b0b0",
+            linewidth=0,
+            label=f"of which {BLOC_LABELS[CUSTODIAL]}" if offset == 0 else None,
+        )
     axes.axhline(0, color="#444444", linewidth=0.8)
     axes.set_ylabel("US$ billion, net purchases (best available)")
     axes.legend(frameon=False, fontsize=8)
     _whole_years(axes)
     last = wide.index.max()
     return figure, (
-        f"In {last} the most aligned bought {_bn(wide.loc[last, 'most_aligned'])}, "
-        f"the least aligned {_bn(wide.loc[last, 'least_aligned'])}"
+        f"{last}: most aligned {_bn(wide.loc[last, 'most_aligned'])} "
+        f"(custodial centres {_bn(custodial.loc[last, 'most_aligned'])} of it), "
+        f"least aligned {_bn(wide.loc[last, 'least_aligned'])}"
     )
 
 
 def _bloc_holdings(data: pd.DataFrame):
     figure, axes = _figure()
     wide = data.pivot_table(index="period_month", columns="bloc", values="holdings_usd_bn", aggfunc="sum").fillna(0.0)
-    columns = [b for b in [*BLOCS, "not_classified_no_un_votes", "not_classified_not_ranked"] if b in wide.columns]
+    order = [*BLOCS, CUSTODIAL, "not_classified_no_un_votes", "not_classified_not_ranked"]
+    columns = [b for b in order if b in wide.columns]
     axes.stackplot(wide.index, *[wide[c] for c in columns], labels=[BLOC_LABELS[c] for c in columns], colors=COLOURS)
     axes.set_ylabel("US$ billion, end of month")
     axes.legend(frameon=False, loc="upper left", fontsize=8)
     latest = wide.iloc[-1]
-    share = latest.get("most_aligned", 0.0) / latest.sum() if latest.sum() else 0.0
-    return figure, f"The most aligned hold {share:.0%} of foreign holdings of Treasuries ({wide.index[-1]:%b %Y})"
+    total = latest.sum()
+    share = latest.get("most_aligned", 0.0) / total if total else 0.0
+    custodial = latest.get(CUSTODIAL, 0.0) / total if total else 0.0
+    return figure, (
+        f"The most aligned hold {share:.0%} of foreign holdings of Treasuries, custodial centres "
+        f"a further {custodial:.0%} ({wide.index[-1]:%b %Y})"
+    )
 
 
 def charts() -> list[Chart]:
@@ -283,7 +322,8 @@ def charts() -> list[Chart]:
             "with year_end as (select max(period_month) as m from marts.fct_country_flows_monthly"  # noqa: S608 - constants of this module, no input
             " where month(period_month) = 12 and best_available_net_purchases_usd_bn is not null),"
             " yearly as (select holder_name, year(period_month) as year, sum(best_available_net_purchases_usd_bn)"
-            " as net_purchases_usd_bn from marts.fct_country_flows_monthly, year_end"
+            " as net_purchases_usd_bn, bool_or(best_available_method in ('holdings_change', 'slt_holdings_change'))"
+            " as includes_price_moves from marts.fct_country_flows_monthly, year_end"
             " where year(period_month) = year(year_end.m) group by holder_name, year(period_month)"
             " having net_purchases_usd_bn is not null)"
             f" (select * from yearly order by net_purchases_usd_bn desc limit {TOP_BUYERS // 2})"
@@ -306,7 +346,8 @@ def charts() -> list[Chart]:
         Chart(
             "bloc_flows",
             "Net purchases of Treasuries by bloc, per year",
-            "select year, bloc, net_purchases_usd_bn from marts.fct_bloc_flows_yearly"  # noqa: S608 - constants of this module, no input
+            "select year, bloc, net_purchases_usd_bn, custodial_centres_net_purchases_usd_bn"  # noqa: S608 - constants of this module, no input
+            " from marts.fct_bloc_flows_yearly"
             f" where year >= {FIRST_BLOC_YEAR}"
             " and is_full_year and bloc in ('most_aligned', 'neutral', 'least_aligned') order by year, bloc",
             _bloc_flows,
@@ -317,9 +358,10 @@ def charts() -> list[Chart]:
         Chart(
             "bloc_holdings",
             "Foreign holdings of Treasuries by bloc",
-            "select period_month, bloc, sum(holdings_usd_bn) as holdings_usd_bn"
+            f"select period_month, case when is_custodial_centre then '{CUSTODIAL}' else bloc end as bloc,"  # noqa: S608 - constants of this module, no input
+            " sum(holdings_usd_bn) as holdings_usd_bn"
             " from marts.fct_treasury_holdings_monthly where period_month >= '2000-01-01'"
-            " group by period_month, bloc order by period_month, bloc",
+            " group by all order by period_month, bloc",
             _bloc_holdings,
             "US$ billion",
             "US Treasury, TIC major foreign holders; blocs by UN General Assembly voting,"
@@ -376,10 +418,15 @@ def _movers(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
     out = []
     buyer, seller = rows[0], rows[-1]
     if buyer[2] > 0:
+        basis = (
+            "a change in holdings, which includes price moves"
+            if buyer[3] in PRICE_MOVE_BASES
+            else buyer[3].replace("_", " ")
+        )
         out.append(
             Sentence(
                 f"In {month:%B %Y} the largest buyer of Treasuries was {buyer[1]}, with net purchases of "
-                f"{_bn(buyer[2])} ({buyer[3].replace('_', ' ')}).",
+                f"{_bn(buyer[2])} ({basis}).",
                 {"kind": "largest_buyer", "month": f"{month:%Y-%m}", "holder": buyer[1], "usd_bn": round(buyer[2], 1)},
             )
         )

@@ -6,6 +6,8 @@ select
     period_start as period_month,
     net_purchases_usd_bn,
     countries_counted,
+    custodial_centres_net_purchases_usd_bn,
+    custodial_centres_counted,
     includes_series_break,
     bases
 from {{ ref('int_bloc_flows') }}

@@ -6,6 +6,8 @@ select
     year(period_start) as year,
     net_purchases_usd_bn,
     countries_counted,
+    custodial_centres_net_purchases_usd_bn,
+    custodial_centres_counted,
     months_covered,
     months_covered = 12 as is_full_year,
     includes_series_break,
