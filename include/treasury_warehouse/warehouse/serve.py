@@ -36,9 +36,14 @@ WRITER_ROLE = "warehouse_writer"
 READER_ROLE = "bi_reader"
 DEFAULT_KEEP = 3
 COPY_CHUNK = 1 << 20
-# A publication waits this long for a lock (a DDL of another serve), then fails; readers
-# never hold locks that a schema rename waits for.
+# A publication waits this long for a lock (a DDL of another serve), then fails.
 LOCK_TIMEOUT = "30s"
+# A publication takes the published tables for the instant of its renames, and tries
+# again while a query still reads them, this long at most: a statement resolves each
+# table's name when it locks it, so without the lock one statement could resolve meta
+# before the renames commit and marts after (a mixed build).
+READERS_WAIT_S = 30.0
+RETRY_S = 0.05
 # DuckDB's types in the marts, and Postgres's for them.
 PG_TYPES = {
     "BOOLEAN": "boolean",
@@ -275,7 +280,32 @@ def kept(cur) -> dict[str, set[str]]:
 
 def publish(serving: Serving, build: str) -> str | None:
     """Give a loaded build's schemas the published names, in one transaction; the build
-    they replace keeps its schemas under its stamp, out of the readers' reach."""
+    they replace keeps its schemas under its stamp, out of the readers' reach.
+
+    The transaction first takes every published table at once without waiting (NOWAIT):
+    while a query reads one it gives way and tries again, so it never holds a table a
+    reader waits for while it waits itself (no deadlock), a running query finishes on
+    its build, and a statement that looks a name up during the renames waits the instant
+    they take and then finds the new build's tables, all of them."""
+    import psycopg
+
+    deadline = time.monotonic() + READERS_WAIT_S
+    while True:
+        try:
+            return _publish_once(serving, build)
+        except psycopg.errors.LockNotAvailable as exc:
+            if time.monotonic() > deadline:
+                raise ServeFailed(
+                    "serve",
+                    build,
+                    "readers",
+                    f"queries held the published tables for {READERS_WAIT_S:.0f}s; {serving.where()} still serves"
+                    " the build before",
+                ) from exc
+            time.sleep(RETRY_S)
+
+
+def _publish_once(serving: Serving, build: str) -> str | None:
     with serving.connect() as pg, pg.transaction(), pg.cursor() as cur:
         cur.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
         current = published(cur)
@@ -283,6 +313,13 @@ def publish(serving: Serving, build: str) -> str | None:
             return current
         if set(SCHEMAS) - {s.split("__", 1)[0] for s in kept(cur).get(build, set())}:
             raise ServeFailed("serve", build, "loaded", "its schemas are not loaded")
+        if current is not None:
+            from psycopg import sql
+
+            cur.execute("select schemaname, tablename from pg_tables where schemaname = any(%s)", [list(SCHEMAS)])
+            tables = [sql.Identifier(schema, table) for schema, table in cur.fetchall()]
+            if tables:
+                cur.execute(sql.SQL("lock table {} in access exclusive mode nowait").format(sql.SQL(", ").join(tables)))
         for schema in SCHEMAS:
             if current is not None:
                 cur.execute(_sql("revoke all on schema {} from {}", schema, serving.reader))
