@@ -1,8 +1,6 @@
-{#- A mart's grain: the columns its description's first line names ("One row per ..."),
-    unique together. tests/test_marts_grain.py requires one on every mart. -#}
+{#- A mart's grain: the columns its description's first line names ("One row per ...")
+    are unique together (tests/test_marts_grain.py requires one on every mart). The same
+    check as unique_combination, under a name that says what the columns are. -#}
 {% test grain(model, columns) %}
-select {{ columns | join(', ') }}, count(*) as occurrences
-from {{ model }}
-group by {{ columns | join(', ') }}
-having count(*) > 1
+{{ test_unique_combination(model, columns) }}
 {% endtest %}

@@ -173,6 +173,21 @@ Q = "treasury_warehouse.ingest.suites"
 # Publishers release mid-month (TIC around the 15th-18th at 16:00 ET, BEA quarterly, the
 # others irregularly); a nightly check lands nothing when the bytes are unchanged. The
 # cadences' times are settings (orchestration.SCHEDULES).
+# The US position in BEA's table and API, and its net in FRED's quarterly and annual series.
+BEA_POSITIONS = Measure(
+    "value_usd_mn",
+    "usd_mn",
+    -500_000_000,
+    500_000_000,
+    "US assets and liabilities are tens of $tn; beyond $500tn either way is another unit",
+)
+NET_POSITION = Measure(
+    "value",
+    "usd_mn",
+    -100_000_000,
+    10_000_000,
+    "the net position was -$26tn in 2025; below -$100tn or above +$10tn is another unit or sign",
+)
 # Fiscal Data's amounts are in $mn.
 FISCAL_RANGE = "the whole public debt was about $39tn in 2026; above $200tn is dollars read as millions"
 NIGHTLY = "nightly"
@@ -284,15 +299,7 @@ SOURCES: dict[str, Source] = {
             dbt_source="bea.iip_table",
             staging_model="stg_bea__iip_table",
             period_column="period_end",
-            measures=(
-                Measure(
-                    "value_usd_mn",
-                    "usd_mn",
-                    -500_000_000,
-                    500_000_000,
-                    "US assets and liabilities are tens of $tn; beyond $500tn either way is another unit",
-                ),
-            ),
+            measures=(BEA_POSITIONS,),
             compare=Comparison(
                 ("table_line",),
                 "period_end",
@@ -318,15 +325,7 @@ SOURCES: dict[str, Source] = {
             api_key_env="BEA_API_KEY",
             api_key_connection="bea_api",
             api_key_param="UserID",
-            measures=(
-                Measure(
-                    "value_usd_mn",
-                    "usd_mn",
-                    -500_000_000,
-                    500_000_000,
-                    "US assets and liabilities are tens of $tn; beyond $500tn either way is another unit",
-                ),
-            ),
+            measures=(BEA_POSITIONS,),
             compare=Comparison(
                 ("type_of_investment", "frequency"),
                 "period_end",
@@ -348,15 +347,7 @@ SOURCES: dict[str, Source] = {
             dbt_source="fred.series",
             staging_model="stg_fred__series",
             period_column="observation_date",
-            measures=(
-                Measure(
-                    "value",
-                    "usd_mn",
-                    -100_000_000,
-                    10_000_000,
-                    "the net position was -$26tn in 2025; below -$100tn or above +$10tn is another unit or sign",
-                ),
-            ),
+            measures=(NET_POSITION,),
             compare=Comparison(
                 ("series_id",),
                 "observation_date",
@@ -406,15 +397,7 @@ SOURCES: dict[str, Source] = {
             dbt_source="fred.series",
             staging_model="stg_fred__series",
             period_column="observation_date",
-            measures=(
-                Measure(
-                    "value",
-                    "usd_mn",
-                    -100_000_000,
-                    10_000_000,
-                    "the net position was -$26tn in 2025; below -$100tn or above +$10tn is another unit or sign",
-                ),
-            ),
+            measures=(NET_POSITION,),
             compare=Comparison(
                 ("series_id",),
                 "observation_date",
