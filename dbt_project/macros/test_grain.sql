@@ -2,5 +2,5 @@
     are unique together (tests/test_marts_grain.py requires one on every mart). The same
     check as unique_combination, under a name that says what the columns are. -#}
 {% test grain(model, columns) %}
-{{ test_unique_combination(model, columns) }}
+    {{ test_unique_combination(model, columns) }}
 {% endtest %}
