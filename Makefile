@@ -23,7 +23,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # Modules are byte-compiled when first imported, not all of Airflow's at install (a third of it).
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt
 
-.PHONY: help install install-dev airflow-init airflow browser run test lint unit e2e build rollback rollforward release builds summary marts settings answers report bench mutations deploy-services deploy-test postgres serve clean
+.PHONY: help install install-dev airflow-init airflow browser run test test-setup lint unit e2e build rollback rollforward release builds summary marts settings answers report bench mutations deploy-services deploy-test postgres serve clean
 
 help:
 	@echo "make run      set up, then run every ingest DAG and the warehouse build (Airflow, SQLite)"
@@ -151,7 +151,12 @@ postgres: | browser
 	@(ls /usr/lib/postgresql/*/bin/postgres && command -v psql) > /dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null)
 
-test: lint $(CLIENTS)/.installed browser postgres
+# The set-up steps that do not depend on each other (the project's environment and lint,
+# the clients' environment, the system packages) run side by side.
+test-setup: lint $(CLIENTS)/.installed browser postgres
+
+test:
+	$(MAKE) -j3 test-setup
 	DUCKDB1_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
 
 clean:
