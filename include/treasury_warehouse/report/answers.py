@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from treasury_warehouse.report.nightly import INCLUDES_PRICE_MOVES
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -82,7 +84,7 @@ def _leaders(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
         # months of changes in holdings includes price moves: it says so.
         ranked = con.execute(
             f"select holder_name, sum({column}) as bought,"  # noqa: S608
-            " bool_or(best_available_method in ('holdings_change', 'slt_holdings_change')) as includes_price_moves"
+            f" bool_or({INCLUDES_PRICE_MOVES}) as includes_price_moves"
             " from marts.fct_country_flows_monthly"
             " where year(period_month) = ? group by holder_name having bought is not null order by bought desc",
             [year],

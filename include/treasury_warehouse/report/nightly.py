@@ -44,6 +44,8 @@ BLOC_LABELS = {
 CUSTODIAL = "custodial_centres"
 # A best-available figure on these bases is a change in holdings: it includes price moves.
 PRICE_MOVE_BASES = ("holdings_change", "slt_holdings_change")
+# The same, as a condition on fct_country_flows_monthly (the report's and the answers' queries).
+INCLUDES_PRICE_MOVES = "best_available_method in ({})".format(", ".join(f"'{b}'" for b in PRICE_MOVE_BASES))
 BLOC_COUNTRIES = {
     "most_aligned": "countries most aligned with the US",
     "neutral": "neutral countries",
@@ -322,8 +324,8 @@ def charts() -> list[Chart]:
             "with year_end as (select max(period_month) as m from marts.fct_country_flows_monthly"  # noqa: S608 - constants of this module, no input
             " where month(period_month) = 12 and best_available_net_purchases_usd_bn is not null),"
             " yearly as (select holder_name, year(period_month) as year, sum(best_available_net_purchases_usd_bn)"
-            " as net_purchases_usd_bn, bool_or(best_available_method in ('holdings_change', 'slt_holdings_change'))"
-            " as includes_price_moves from marts.fct_country_flows_monthly, year_end"
+            f" as net_purchases_usd_bn, bool_or({INCLUDES_PRICE_MOVES}) as includes_price_moves"
+            " from marts.fct_country_flows_monthly, year_end"
             " where year(period_month) = year(year_end.m) group by holder_name, year(period_month)"
             " having net_purchases_usd_bn is not null)"
             f" (select * from yearly order by net_purchases_usd_bn desc limit {TOP_BUYERS // 2})"
