@@ -85,34 +85,36 @@ NOT_ADDITIVE = {
 # writes, and the same total from elsewhere, per period (both queries return period, total).
 PLAIN_SUMS = {
     "fct_treasury_holdings_monthly": (
-        "select period_month, sum(holdings_usd_bn) from marts.fct_treasury_holdings_monthly group by 1",
+        "select period_month, sum(holdings_all_maturities_usd_bn) from marts.fct_treasury_holdings_monthly group by 1",
         # The Grand Total less the lines that are not countries.
-        "select period_month, sum(case when holder_kind = 'grand_total' then holdings_usd_bn"
-        " when holder_kind in ('all_other', 'regional_group', 'country_group') then -holdings_usd_bn end)"
+        "select period_month, sum(case when holder_kind = 'grand_total' then holdings_all_maturities_usd_bn"
+        " when holder_kind in ('all_other', 'regional_group', 'country_group') then"
+        " -holdings_all_maturities_usd_bn end)"
         " from marts.fct_treasury_holdings_aggregates_monthly group by 1",
         1.0,  # ~45 figures rounded to $0.1bn
     ),
     "fct_country_flows_monthly": (
         "select year(period_month), sum(best_available_net_purchases_usd_bn) from marts.fct_country_flows_monthly"
         " where year(period_month) >= (select min(year) from marts.fct_bloc_flows_yearly) group by 1",
-        "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
+        "select year, sum(best_available_net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
         1e-6,
     ),
     "fct_bloc_flows_monthly": (
-        "select period_month, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_monthly group by 1",
+        "select period_month, sum(best_available_net_purchases_usd_bn) from marts.fct_bloc_flows_monthly group by 1",
         "select period_month, sum(best_available_net_purchases_usd_bn) from marts.fct_country_flows_monthly"
         " where year(period_month) >= (select min(year) from marts.fct_bloc_flows_yearly)"
         " and best_available_net_purchases_usd_bn is not null group by 1",
         1e-6,
     ),
     "fct_bloc_flows_yearly": (
-        "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
-        "select year(period_month), sum(net_purchases_usd_bn) from marts.fct_bloc_flows_monthly group by 1",
+        "select year, sum(best_available_net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
+        "select year(period_month), sum(best_available_net_purchases_usd_bn) from"
+        " marts.fct_bloc_flows_monthly group by 1",
         1e-6,
     ),
     "fct_bloc_records_yearly": (
-        "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_records_yearly group by 1",
-        "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
+        "select year, sum(best_available_net_purchases_usd_bn) from marts.fct_bloc_records_yearly group by 1",
+        "select year, sum(best_available_net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
         1e-6,
     ),
 }
@@ -122,11 +124,12 @@ WITHIN_SUMS = {
     "fct_bloc_flows_by_method_yearly": (
         "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_by_method_yearly"
         " where method = 'best_available' group by 1",
-        "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
+        "select year, sum(best_available_net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
     ),
     "fct_bloc_flows_sensitivity": (
-        "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_sensitivity where is_default group by 1",
-        "select year, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
+        "select year, sum(best_available_net_purchases_usd_bn) from"
+        " marts.fct_bloc_flows_sensitivity where is_default group by 1",
+        "select year, sum(best_available_net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by 1",
     ),
     "fct_niip": (
         "select period_end, sum(net_usd_bn) from marts.fct_niip where is_preferred group by 1",

@@ -57,12 +57,14 @@ def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
 def test_a_plain_sum_over_country_holdings_is_the_grand_total_less_the_aggregates(real_warehouse: Path) -> None:
     [(countries,)] = query(
         real_warehouse,
-        "select sum(holdings_usd_bn) from marts.fct_treasury_holdings_monthly where period_month = '2025-12-01'",
+        "select sum(holdings_all_maturities_usd_bn) from marts.fct_treasury_holdings_monthly"
+        " where period_month = '2025-12-01'",
     )
     [(grand_total, not_countries)] = query(
         real_warehouse,
-        "select max(holdings_usd_bn) filter (where holder_kind = 'grand_total'),"
-        " sum(holdings_usd_bn) filter (where holder_kind in ('all_other', 'regional_group', 'country_group'))"
+        "select max(holdings_all_maturities_usd_bn) filter (where holder_kind = 'grand_total'),"
+        " sum(holdings_all_maturities_usd_bn) filter (where holder_kind in ('all_other',"
+        " 'regional_group', 'country_group'))"
         " from marts.fct_treasury_holdings_aggregates_monthly where period_month = '2025-12-01'",
     )
     assert grand_total == 9271.0
@@ -73,7 +75,7 @@ def test_a_plain_sum_over_country_holdings_is_the_grand_total_less_the_aggregate
 def test_china_at_its_lowest_since_2008(real_warehouse: Path) -> None:
     rows = query(
         real_warehouse,
-        "select period_month, holdings_usd_bn, lowest_since_month, lowest_since_spans_series_break"
+        "select period_month, holdings_all_maturities_usd_bn, lowest_since_month, lowest_since_spans_series_break"
         " from marts.fct_holder_records_monthly where iso3 = 'CHN' and period_month >= '2025-11-01'"
         " order by period_month",
     )
@@ -123,12 +125,12 @@ def test_bloc_flows_sum_the_country_flows(real_warehouse: Path) -> None:
             select bloc, year(period_month) as year, sum(best_available_net_purchases_usd_bn) as usd_bn
             from marts.fct_country_flows_monthly where year(period_month) >= 2016 group by all
         )
-        select countries.*, blocs.net_purchases_usd_bn
+        select countries.*, blocs.best_available_net_purchases_usd_bn
         from countries
         full join (
             select * from marts.fct_bloc_flows_yearly
         ) as blocs on blocs.bloc = countries.bloc and blocs.year = countries.year
-        where abs(coalesce(countries.usd_bn, 0) - coalesce(blocs.net_purchases_usd_bn, 0)) > 1e-6
+        where abs(coalesce(countries.usd_bn, 0) - coalesce(blocs.best_available_net_purchases_usd_bn, 0)) > 1e-6
         """,
     )
     assert mismatches == []
@@ -138,13 +140,15 @@ def test_the_default_definition_of_the_sensitivity_mart_is_the_headline(real_war
     mismatches = query(
         real_warehouse,
         """
-        select sensitivity.bloc, sensitivity.year, sensitivity.net_purchases_usd_bn, flows.net_purchases_usd_bn
+        select sensitivity.bloc, sensitivity.year, sensitivity.best_available_net_purchases_usd_bn,
+            flows.best_available_net_purchases_usd_bn
         from marts.fct_bloc_flows_sensitivity as sensitivity
         full join (
             select * from marts.fct_bloc_flows_yearly
         ) as flows on flows.bloc = sensitivity.bloc and flows.year = sensitivity.year
         where sensitivity.is_default is not false
-            and abs(coalesce(sensitivity.net_purchases_usd_bn, 0) - coalesce(flows.net_purchases_usd_bn, 0)) > 1e-6
+            and abs(coalesce(sensitivity.best_available_net_purchases_usd_bn, 0) -
+                coalesce(flows.best_available_net_purchases_usd_bn, 0)) > 1e-6
         """,
     )
     assert mismatches == []
@@ -166,7 +170,8 @@ def test_serbia_and_venezuela_are_classified(real_warehouse: Path) -> None:
 def test_europe_and_the_eu_by_asset_class(real_warehouse: Path) -> None:
     rows = query(
         real_warehouse,
-        "select region_name, asset_class, holdings_usd_bn, members_counted, publisher_eu_memo_usd_bn"
+        "select region_name, asset_class, long_term_holdings_usd_bn, members_counted,"
+        " eu_memo_line_long_term_holdings_usd_bn"
         " from marts.fct_region_securities_holdings_monthly where period_month = '2026-05-01'"
         " and region_name in ('Total Europe', 'European Union (members on the date)')",
     )
@@ -179,7 +184,7 @@ def test_europe_and_the_eu_by_asset_class(real_warehouse: Path) -> None:
     assert 0.95 * memo < eu_treasuries <= memo
 
 
-def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
+def test_the_answers_command_reads_the_report_models(real_warehouse: Path) -> None:
     from treasury_warehouse.report.answers import answers, render
 
     rows = {a.question: a for a in answers(real_warehouse, 2025)}
@@ -187,11 +192,12 @@ def test_the_answers_command_reads_the_marts(real_warehouse: Path) -> None:
     assert leaders.warehouse.startswith("United Kingdom +187.4bn, Canada +71.2bn, Japan +65.0bn")
     assert leaders.published == "UK, Canada, Japan"
     assert rows["2025 top four sellers (reported)"].warehouse.startswith("China, Mainland -110.1bn, India")
-    china = next(a for q, a in rows.items() if q.startswith("China's holdings in 2025-12"))
+    china = next(a for q, a in rows.items() if q.startswith("China's holdings (all maturities) in 2025-12"))
     assert china.warehouse.startswith("2008-09")
     [(allies,)] = query(
         real_warehouse,
-        "select net_purchases_usd_bn from marts.fct_bloc_flows_yearly where bloc = 'most_aligned' and year = 2025",
+        "select best_available_net_purchases_usd_bn from marts.fct_bloc_flows_yearly where bloc"
+        " = 'most_aligned' and year = 2025",
     )
     most_aligned = rows["2025 net purchases of Treasuries, most-aligned countries"]
     assert f"{allies:+,.1f}bn best available" in most_aligned.warehouse

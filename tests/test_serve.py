@@ -23,10 +23,11 @@ from treasury_warehouse.warehouse import serve
 QUESTIONS = {
     "meta": "select m.build_id, s.source_name, s.last_period_covered, s.is_stale"
     " from meta.meta_build as m cross join meta.meta_sources as s order by s.source_name",
-    "holders": "select holder_name, holdings_usd_bn from marts.fct_treasury_holdings_monthly"
+    "holders": "select holder_name, holdings_all_maturities_usd_bn from marts.fct_treasury_holdings_monthly"
     " where period_month = (select max(period_month) from marts.fct_treasury_holdings_monthly)"
-    " order by holdings_usd_bn desc, holder_name limit 5",
-    "blocs": "select bloc, sum(net_purchases_usd_bn) from marts.fct_bloc_flows_yearly group by bloc order by bloc",
+    " order by holdings_all_maturities_usd_bn desc, holder_name limit 5",
+    "blocs": "select bloc, sum(best_available_net_purchases_usd_bn) from"
+    " marts.fct_bloc_flows_yearly group by bloc order by bloc",
 }
 
 

@@ -224,9 +224,9 @@ def _direct_worker() -> None:
 
 
 SERVE_QUERY = (
-    "select holder_name, holdings_usd_bn from marts.fct_treasury_holdings_monthly"
+    "select holder_name, holdings_all_maturities_usd_bn from marts.fct_treasury_holdings_monthly"
     " where period_month = (select max(period_month) from marts.fct_treasury_holdings_monthly)"
-    " order by holdings_usd_bn desc, holder_name limit 5"
+    " order by holdings_all_maturities_usd_bn desc, holder_name limit 5"
 )
 
 

@@ -50,3 +50,12 @@ coalesce(
     coalesce({{ countries }}.is_custodial_centre, false) as is_custodial_centre,
     {{ eu_member_on(countries, on_date) }} as is_eu_member_then
 {%- endmacro %}
+
+{#- The rows of a staged source's newest landed file (per partition_by value, when each of
+    its values comes from its own file): the one place the latest-vintage rule is applied.
+    Each staged source with vintages has a view ``<staging model>_latest`` made by this. -#}
+{% macro latest_vintage_rows(relation, partition_by=none) -%}
+select rows.*
+from {{ relation }} as rows
+where {{ is_latest_vintage(relation, 'rows', partition_by) }}
+{%- endmacro %}

@@ -4,10 +4,10 @@
 select
     period_month,
     asset_class,
-    holdings_usd_bn as computed_eu_usd_bn,
-    publisher_eu_memo_usd_bn,
+    long_term_holdings_usd_bn as computed_eu_usd_bn,
+    eu_memo_line_long_term_holdings_usd_bn,
     members_counted
 from {{ ref('fct_region_securities_holdings_monthly') }}
 where
     region_kind = 'computed'
-    and holdings_usd_bn > publisher_eu_memo_usd_bn + 1.0
+    and long_term_holdings_usd_bn > eu_memo_line_long_term_holdings_usd_bn + 1.0

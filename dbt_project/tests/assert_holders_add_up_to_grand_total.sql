@@ -5,9 +5,9 @@ with parts as (
     select
         period_month,
         vintage_sha256,
-        sum(case when holder_kind in ('country', 'regional_group', 'all_other') then holdings_usd_bn end)
+        sum(case when holder_kind in ('country', 'regional_group', 'all_other') then holdings_all_maturities_usd_bn end)
             as components_usd_bn,
-        max(case when holder_kind = 'grand_total' then holdings_usd_bn end) as grand_total_usd_bn
+        max(case when holder_kind = 'grand_total' then holdings_all_maturities_usd_bn end) as grand_total_usd_bn
     from {{ ref('fct_treasury_holdings_revisions') }}
     where not is_comparison_only
     group by period_month, vintage_sha256

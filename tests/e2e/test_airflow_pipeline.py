@@ -71,7 +71,7 @@ def deployment(tmp_path: Path, mirror_server) -> Deployment:
 def holdings(warehouse: Path, holder: str, month: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(
-            "select holdings_usd_bn, series, vintage_released_on::varchar, is_latest_vintage "
+            "select holdings_all_maturities_usd_bn, series, vintage_released_on::varchar, is_latest_vintage "
             "from marts.fct_treasury_holdings_revisions where holder_name = ? and period_month = ?"
             " and not is_comparison_only",
             [holder, month],

@@ -55,8 +55,8 @@ us_points as (
     select
         year,
         ideal_point_final_passage as us_ideal_point
-    from {{ ref('stg_voeten__ideal_points') }}
-    where cow_code = 2 and {{ is_latest_vintage(ref('stg_voeten__ideal_points')) }}
+    from {{ ref('stg_voeten__ideal_points_latest') }}
+    where cow_code = 2
 
 ),
 
@@ -66,13 +66,12 @@ by_ideal_points as (
         cow.iso3,
         points.year,
         abs(points.ideal_point_final_passage - us_points.us_ideal_point) as ideal_point_distance
-    from {{ ref('stg_voeten__ideal_points') }} as points
+    from {{ ref('stg_voeten__ideal_points_latest') }} as points
     inner join us_points on points.year = us_points.year
     inner join {{ ref('int_cow_iso3') }} as cow on points.cow_code = cow.cow_code
     where
         points.cow_code <> 2
         and points.ideal_point_final_passage is not null
-        and {{ is_latest_vintage(ref('stg_voeten__ideal_points'), 'points') }}
     -- Before unification the file gives both Germanys (255, 260) the code DEU and both
     -- Yemens (678, 680) YAR: keep the one with more votes.
     qualify row_number() over (

@@ -9,10 +9,9 @@
 with mfh as (
 
     select *
-    from {{ ref('stg_tic__major_foreign_holders') }}
+    from {{ ref('stg_tic__major_foreign_holders_latest') }}
     where
         holder_kind = 'country'
-        and {{ is_latest_vintage(ref('stg_tic__major_foreign_holders')) }}
 
 ),
 
@@ -92,11 +91,10 @@ slt_months as (
         slt.treasury_holdings_usd_mn / 1000.0 as holdings_usd_bn,
         slt.treasury_net_purchases_usd_mn / 1000.0 as net_purchases_usd_bn,
         slt.treasury_valuation_change_usd_mn / 1000.0 as valuation_change_usd_bn
-    from {{ ref('stg_tic__slt_holdings') }} as slt
+    from {{ ref('stg_tic__slt_holdings_latest') }} as slt
     inner join slt_countries on slt.tic_country_code = slt_countries.tic_country_code
     where
         slt.holder_kind = 'country'
-        and {{ is_latest_vintage(ref('stg_tic__slt_holdings'), 'slt') }}
 
 ),
 

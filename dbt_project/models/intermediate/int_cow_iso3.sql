@@ -12,8 +12,8 @@ from (
         iso3_code as iso3,
         max(year) over (partition by cow_code) as last_year,
         row_number() over (partition by cow_code order by year desc) as latest
-    from {{ ref('stg_voeten__ideal_points') }}
-    where iso3_code is not null and {{ is_latest_vintage(ref('stg_voeten__ideal_points')) }}
+    from {{ ref('stg_voeten__ideal_points_latest') }}
+    where iso3_code is not null
 ) as paired
 left join {{ ref('alignment_code_overrides') }} as overrides
     on overrides.code_system = 'cow' and cast(paired.cow_code as varchar) = overrides.code

@@ -2,8 +2,7 @@
 -- (treasury, agency, corporate_bond, equity), in $bn.
 with slt as (
 
-    select * from {{ ref('stg_tic__slt_holdings') }}
-    where {{ is_latest_vintage(ref('stg_tic__slt_holdings')) }}
+    select * from {{ ref('stg_tic__slt_holdings_latest') }}
 
 ),
 

@@ -8,12 +8,10 @@ with votes as (
         votes.iso2_code,
         votes.country_name,
         votes.vote_code
-    from {{ ref('stg_unvotes__votes') }} as votes
-    inner join {{ ref('stg_unvotes__roll_calls') }} as roll_calls
+    from {{ ref('stg_unvotes__votes_latest') }} as votes
+    inner join {{ ref('stg_unvotes__roll_calls_latest') }} as roll_calls
         on
             votes.roll_call_id = roll_calls.roll_call_id
-            and {{ is_latest_vintage(ref('stg_unvotes__roll_calls'), 'roll_calls') }}
-    where {{ is_latest_vintage(ref('stg_unvotes__votes'), 'votes') }}
 
 ),
 

@@ -1,7 +1,8 @@
 """The questions the warehouse exists for, answered from the published marts alone, each
 beside the figure a publication printed (MISSION.md), so the distance is visible.
 
-``python -m treasury_warehouse answers`` prints them; every number is a query on a mart.
+``python -m treasury_warehouse answers`` prints them; every number is read from a report model
+(schema report, dbt_project/models/reports, declared as the exposure answers).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-
-from treasury_warehouse.report.nightly import INCLUDES_PRICE_MOVES
 
 
 @dataclass(frozen=True)
@@ -29,21 +28,15 @@ def _tn(value_usd_bn: float) -> str:
     return f"{'-' if value_usd_bn < 0 else ''}${abs(value_usd_bn) / 1e3:,.2f}tn"
 
 
-def _bloc_year(con: duckdb.DuckDBPyConnection, bloc: str, method: str, year: int) -> tuple[float | None, float]:
-    """The bloc's net purchases in the year by the method, and the custodial centres' part."""
-    row = con.execute(
-        "select net_purchases_usd_bn, custodial_centres_net_purchases_usd_bn"
-        " from marts.fct_bloc_flows_by_method_yearly where bloc = ? and method = ? and year = ?",
-        [bloc, method, year],
-    ).fetchone()
-    return (row[0], row[1]) if row else (None, 0.0)
-
-
 def _bloc_flows(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     answers = []
     for bloc, published in [("most_aligned", "+463.9bn"), ("neutral", ""), ("least_aligned", "-125.24bn")]:
-        reported, _ = _bloc_year(con, bloc, "reported_net_purchases", year)
-        best, custodial = _bloc_year(con, bloc, "best_available", year)
+        row = con.execute(
+            "select reported_net_purchases_usd_bn, best_available_net_purchases_usd_bn,"
+            " custodial_centres_net_purchases_usd_bn from report.rpt_bloc_flows_yearly where bloc = ? and year = ?",
+            [bloc, year],
+        ).fetchone()
+        reported, best, custodial = row or (None, None, 0.0)
         through = f" (custodial centres {_bn(custodial)} of it)" if custodial else ""
         answers.append(
             Answer(
@@ -55,17 +48,18 @@ def _bloc_flows(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     return answers
 
 
-def _non_allies(con: duckdb.DuckDBPyConnection, first: int, last: int) -> Answer:
-    total, bases = con.execute(
-        "with years as (select * from marts.fct_bloc_flows_yearly"
-        " where bloc in ('neutral', 'least_aligned') and year between ? and ?),"
-        " bases as (select distinct unnest(string_split(bases, ', ')) as basis from years)"
-        " select (select sum(net_purchases_usd_bn) from years), (select string_agg(basis, ', ' order by basis)"
-        " from bases)",
-        [first, last],
-    ).fetchone()
+def _non_allies(con: duckdb.DuckDBPyConnection, year: int) -> Answer:
+    """Neutral and least-aligned net purchases from the first year the bloc marts cover."""
+    rows = con.execute(
+        "select first_year_on_record, cumulative_best_available_net_purchases_usd_bn, cumulative_bases"
+        " from report.rpt_bloc_flows_yearly where bloc in ('neutral', 'least_aligned') and year = ?",
+        [year],
+    ).fetchall()
+    first = min((r[0] for r in rows if r[0] is not None), default=None)
+    total = sum(r[1] for r in rows if r[1] is not None) if rows else None
+    bases = ", ".join(sorted({b for r in rows for b in (r[2] or "").split(", ") if b}))
     return Answer(
-        f"{first}-{last} net purchases, neutral + least-aligned",
+        f"{first or '?'}-{year} net purchases, neutral + least-aligned",
         f"{_bn(total)} best available ({bases})",
         "-673bn",
     )
@@ -78,20 +72,20 @@ def _named(name: str, value: float, price_moves: bool, best: bool) -> str:
 
 def _leaders(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     answers = []
-    bases = [("reported_net_purchases_usd_bn", "reported"), ("best_available_net_purchases_usd_bn", "best")]
-    for column, basis in bases:
-        # The column comes from the list above, not from input. A best-available figure with
-        # months of changes in holdings includes price moves: it says so.
-        ranked = con.execute(
-            f"select holder_name, sum({column}) as bought,"  # noqa: S608
-            f" bool_or({INCLUDES_PRICE_MOVES}) as includes_price_moves"
-            " from marts.fct_country_flows_monthly"
-            " where year(period_month) = ? group by holder_name having bought is not null order by bought desc",
-            [year],
-        ).fetchall()
+    for basis, amount, buyer, seller in [
+        ("reported", "reported_net_purchases_usd_bn", "reported_buyer_rank", "reported_seller_rank"),
+        ("best", "best_available_net_purchases_usd_bn", "best_available_buyer_rank", "best_available_seller_rank"),
+    ]:
+        # The column names come from the list above, not from input.
+        def ranked(rank: str, n: int, amount: str = amount) -> list[tuple]:
+            return con.execute(
+                f"select holder_name, {amount}, includes_price_moves from report.rpt_country_flows_yearly"  # noqa: S608
+                f" where year = ? and {rank} <= ? order by {rank}",
+                [year, n],
+            ).fetchall()
 
-        buyers = ", ".join(_named(*row, basis == "best") for row in ranked[:3])
-        sellers = ", ".join(_named(*row, basis == "best") for row in ranked[::-1][:4])
+        buyers = ", ".join(_named(*row, basis == "best") for row in ranked(buyer, 3))
+        sellers = ", ".join(_named(*row, basis == "best") for row in ranked(seller, 4))
         answers.append(Answer(f"{year} top three buyers ({basis})", buyers, "UK, Canada, Japan"))
         answers.append(Answer(f"{year} top four sellers ({basis})", sellers, "China, India, Brazil, then Belgium"))
     return answers
@@ -99,15 +93,14 @@ def _leaders(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
 
 def _china_low(con: duckdb.DuckDBPyConnection) -> Answer:
     row = con.execute(
-        "select period_month, holdings_usd_bn, lowest_since_month from marts.fct_holder_records_monthly"
-        " where iso3 = 'CHN' and period_month = (select max(period_month) from marts.fct_holder_records_monthly"
-        " where iso3 = 'CHN')"
+        "select period_month, holdings_all_maturities_usd_bn, lowest_since_month"
+        " from report.rpt_holder_records_latest where iso3 = 'CHN'"
     ).fetchone()
     if row is None:
         return Answer("China's holdings: lowest since", "no data", "lowest since 2008")
     month, holdings, since = row
     return Answer(
-        f"China's holdings in {month:%Y-%m} ({holdings:,.1f}bn): lowest since",
+        f"China's holdings (all maturities) in {month:%Y-%m} ({holdings:,.1f}bn): lowest since",
         "on record" if since is None else f"{since:%Y-%m} (last month with holdings at or below)",
         "lowest since 2008",
     )
@@ -115,11 +108,8 @@ def _china_low(con: duckdb.DuckDBPyConnection) -> Answer:
 
 def _europe(con: duckdb.DuckDBPyConnection) -> list[Answer]:
     rows = con.execute(
-        "select region_name, asset_class, period_month, holdings_usd_bn, publisher_eu_memo_usd_bn"
-        " from marts.fct_region_securities_holdings_monthly"
-        " where region_name in ('Total Europe', 'European Union (members on the date)')"
-        " and asset_class in ('treasury', 'corporate_bond', 'equity')"
-        " and period_month = (select max(period_month) from marts.fct_region_securities_holdings_monthly)"
+        "select region_name, asset_class, period_month, long_term_holdings_usd_bn,"
+        " eu_memo_line_long_term_holdings_usd_bn from report.rpt_europe_securities_latest"
         " order by region_name desc, asset_class desc"
     ).fetchall()
     answers = []
@@ -127,7 +117,7 @@ def _europe(con: duckdb.DuckDBPyConnection) -> list[Answer]:
         memo_text = f" (SLT's EU memo line {memo:,.1f}bn)" if memo is not None else ""
         answers.append(
             Answer(
-                f"{region}: {asset.replace('_', ' ')} holdings, {month:%Y-%m}",
+                f"{region}: long-term {asset.replace('_', ' ')} holdings, {month:%Y-%m}",
                 f"{holdings:,.1f}bn{memo_text}",
                 "trillions" if region == "Total Europe" else "",
             )
@@ -136,22 +126,22 @@ def _europe(con: duckdb.DuckDBPyConnection) -> list[Answer]:
 
 
 def _europe_share(con: duckdb.DuckDBPyConnection, year: int) -> Answer:
-    europe, world = con.execute(
-        "select sum(net_purchases_usd_bn) filter (where region_name = 'Total Europe'),"
-        " sum(net_purchases_usd_bn) filter (where region_kind = 'grand_total')"
-        " from marts.fct_region_securities_holdings_monthly where asset_class = 'treasury' and year(period_month) = ?",
+    row = con.execute(
+        "select europe_share, europe_long_term_net_purchases_usd_bn, foreign_long_term_net_purchases_usd_bn"
+        " from report.rpt_europe_share_yearly where year = ?",
         [year],
     ).fetchone()
-    share = f"{europe / world:.0%} ({_bn(europe)} of {_bn(world)})" if europe is not None and world else "n/a"
+    share = f"{row[0]:.0%} ({_bn(row[1])} of {_bn(row[2])})" if row and row[0] is not None else "n/a"
     return Answer(f"Europe's share of foreign net purchases of long-term Treasuries, {year}", share, "80%")
 
 
 def _sensitivity(con: duckdb.DuckDBPyConnection, year: int) -> Answer:
-    low, high, definitions = con.execute(
-        "select min(net_purchases_usd_bn), max(net_purchases_usd_bn), count(*)"
-        " from marts.fct_bloc_flows_sensitivity where bloc = 'most_aligned' and year = ?",
+    row = con.execute(
+        "select lowest_best_available_net_purchases_usd_bn, highest_best_available_net_purchases_usd_bn, definitions"
+        " from report.rpt_bloc_sensitivity_yearly where bloc = 'most_aligned' and year = ?",
         [year],
     ).fetchone()
+    low, high, definitions = row or (None, None, 0)
     return Answer(
         f"{year} most-aligned net purchases across bloc definitions",
         f"{_bn(low)} to {_bn(high)} over {definitions} definitions",
@@ -166,9 +156,9 @@ def _records(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
         ("least_aligned", "largest sale in six years"),
     ]:
         row = con.execute(
-            "select net_purchases_usd_bn, largest_purchase_since_year, is_largest_purchase_on_record,"
+            "select best_available_net_purchases_usd_bn, largest_purchase_since_year, is_largest_purchase_on_record,"
             " largest_sale_since_year, is_largest_sale_on_record, first_year_on_record"
-            " from marts.fct_bloc_records_yearly where bloc = ? and year = ?",
+            " from report.rpt_bloc_flows_yearly where bloc = ? and year = ?",
             [bloc, year],
         ).fetchone()
         if row is None:
@@ -185,9 +175,9 @@ def _records(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     return answers
 
 
-def _has(con: duckdb.DuckDBPyConnection, mart: str) -> bool:
+def _has(con: duckdb.DuckDBPyConnection, model: str) -> bool:
     found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?", [mart]
+        "select count(*) from information_schema.tables where table_schema = 'report' and table_name = ?", [model]
     ).fetchone()
     return bool(found and found[0])
 
@@ -195,11 +185,10 @@ def _has(con: duckdb.DuckDBPyConnection, mart: str) -> bool:
 def _supply(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     """Marketable debt and its foreign share, the coming maturities, the external position."""
     rows = []
-    if _has(con, "fct_treasury_supply_monthly"):
+    if _has(con, "rpt_supply_latest"):
         found = con.execute(
             "select period_month, marketable_usd_bn, foreign_usd_bn, marketable_foreign_share"
-            " from marts.fct_treasury_supply_monthly where foreign_usd_bn is not null"
-            " order by period_month desc limit 1"
+            " from report.rpt_supply_latest"
         ).fetchone()
         if found:
             month, marketable, foreign, share = found
@@ -210,13 +199,13 @@ def _supply(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
                     "",
                 )
             )
-    if _has(con, "fct_treasury_maturities_yearly"):
+    if _has(con, "rpt_maturity_wall"):
         found = con.execute(
-            "select any_value(record_date), sum(maturing_usd_bn), bool_and(is_partial_year)"
-            " from marts.fct_treasury_maturities_yearly where is_latest_record_date and maturity_year = ?",
+            "select record_date, year_maturing_usd_bn, is_partial_year from report.rpt_maturity_wall"
+            " where maturity_year = ? limit 1",
             [year + 1],
         ).fetchone()
-        if found and found[0] is not None:
+        if found:
             record_date, maturing, partial = found
             note = f" (only what matures after the {record_date:%Y-%m-%d} snapshot)" if partial else ""
             rows.append(
@@ -226,12 +215,12 @@ def _supply(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
                     "about $8tn" if year + 1 == 2026 else "",
                 )
             )
-    if _has(con, "fct_niip"):
+    if _has(con, "rpt_niip_yearly"):
         found = con.execute(
-            "select net_usd_bn, source_table from marts.fct_niip_preferred where period_end = make_date(?, 12, 31)",
+            "select net_usd_bn, net_source_table from report.rpt_niip_yearly where year(period_end) = ?",
             [year - 1],
         ).fetchone()
-        if found:
+        if found and found[0] is not None:
             rows.append(
                 Answer(
                     f"US net international investment position, end {year - 1}",
@@ -246,7 +235,7 @@ def answers(warehouse_path: Path, year: int = 2025) -> list[Answer]:
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         return [
             *_bloc_flows(con, year),
-            _non_allies(con, 2016, year),
+            _non_allies(con, year),
             *_leaders(con, year),
             _china_low(con),
             *_europe(con),

@@ -1,9 +1,10 @@
-"""The nightly report: charts and sentences written from the published marts.
+"""The nightly report: charts and sentences written from the published build's report models.
 
 One static HTML page (images embedded, readable offline) plus each chart as SVG and PNG,
 written into the build's own folder (``builds/warehouse-<stamp>/report/``) and published by
 pointing ``data/report`` at it, so a rollback brings back the report of the build it
-restores. Every number is a query on a mart; a chart whose mart is missing or empty says
+restores. Every number comes from a report model (schema report, dbt_project/models/reports,
+declared as the exposure nightly_report); a chart whose model is missing or empty says
 so on the page instead of failing the report. ``report.json`` keeps each chart's data and
 each sentence's numbers beside the page.
 """
@@ -42,10 +43,6 @@ BLOC_LABELS = {
 }
 # Custodians there hold for investors elsewhere: shown apart from the blocs they vote with.
 CUSTODIAL = "custodial_centres"
-# A best-available figure on these bases is a change in holdings: it includes price moves.
-PRICE_MOVE_BASES = ("holdings_change", "slt_holdings_change")
-# The same, as a condition on fct_country_flows_monthly (the report's and the answers' queries).
-INCLUDES_PRICE_MOVES = "best_available_method in ({})".format(", ".join(f"'{b}'" for b in PRICE_MOVE_BASES))
 BLOC_COUNTRIES = {
     "most_aligned": "countries most aligned with the US",
     "neutral": "neutral countries",
@@ -109,6 +106,7 @@ def _whole_years(axes) -> None:
 
 def _niip(data: pd.DataFrame):
     figure, axes = _figure()
+    data = data.assign(assets_usd_tn=data["assets_usd_bn"] / 1e3, liabilities_usd_tn=data["liabilities_usd_bn"] / 1e3)
     years = data["period_end"].dt.year
     axes.plot(years, data["liabilities_usd_tn"], color=COLOURS[1], label="foreign-owned US assets (US liabilities)")
     axes.plot(years, data["assets_usd_tn"], color=COLOURS[0], label="US-owned assets abroad")
@@ -123,7 +121,7 @@ def _niip(data: pd.DataFrame):
 
 def _holders(data: pd.DataFrame):
     figure, axes = _figure()
-    wide = data.pivot_table(index="period_month", columns="holder_name", values="holdings_usd_bn")
+    wide = data.pivot_table(index="period_month", columns="holder_name", values="holdings_all_maturities_usd_bn")
     order = wide.iloc[-1].sort_values(ascending=False).index
     for colour, holder in zip(COLOURS, order, strict=False):
         axes.plot(wide.index, wide[holder], color=colour, label=holder, linewidth=1.4)
@@ -135,7 +133,7 @@ def _holders(data: pd.DataFrame):
 
 def _eu_assets(data: pd.DataFrame):
     figure, axes = _figure()
-    wide = data.pivot_table(index="period_month", columns="asset_class", values="holdings_usd_bn")
+    wide = data.pivot_table(index="period_month", columns="asset_class", values="long_term_holdings_usd_bn")
     labels = {
         "treasury": "Treasuries",
         "agency": "agency bonds",
@@ -152,8 +150,8 @@ def _eu_assets(data: pd.DataFrame):
 
 def _wall(data: pd.DataFrame):
     figure, axes = _figure()
-    wide = data.pivot_table(index="maturity_year", columns="security_class", values="maturing_usd_tn", aggfunc="sum")
-    wide = wide.fillna(0.0)
+    wide = data.pivot_table(index="maturity_year", columns="security_class", values="maturing_usd_bn", aggfunc="sum")
+    wide = wide.fillna(0.0) / 1e3
     bottom = pd.Series(0.0, index=wide.index)
     for colour, column in zip(COLOURS, ["bills", "notes", "bonds", "tips", "frn"], strict=False):
         if column in wide.columns:
@@ -175,22 +173,22 @@ def _wall(data: pd.DataFrame):
 
 def _buyers(data: pd.DataFrame):
     figure, axes = _figure(height=5.2)
-    ordered = data.sort_values("net_purchases_usd_bn")
-    colours = [COLOURS[0] if v >= 0 else COLOURS[1] for v in ordered["net_purchases_usd_bn"]]
+    ordered = data.sort_values("best_available_net_purchases_usd_bn")
+    colours = [COLOURS[0] if v >= 0 else COLOURS[1] for v in ordered["best_available_net_purchases_usd_bn"]]
     # A figure with months of changes in holdings includes price moves: starred, and said.
     names = [
         f"{n} *" if moves else n
         for n, moves in zip(ordered["holder_name"], ordered["includes_price_moves"], strict=True)
     ]
-    axes.barh(names, ordered["net_purchases_usd_bn"], color=colours)
+    axes.barh(names, ordered["best_available_net_purchases_usd_bn"], color=colours)
     axes.axvline(0, color="#444444", linewidth=0.8)
     xlabel = "US$ billion, net purchases in the year (best available)"
     if ordered["includes_price_moves"].any():
         xlabel += "\n* a change in holdings for some months: includes price moves, not only purchases"
     axes.set_xlabel(xlabel)
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
-    top = data.sort_values("net_purchases_usd_bn", ascending=False).iloc[0]
-    bought, year = _bn(top["net_purchases_usd_bn"]), int(top["year"])
+    top = data.sort_values("best_available_net_purchases_usd_bn", ascending=False).iloc[0]
+    bought, year = _bn(top["best_available_net_purchases_usd_bn"]), int(top["year"])
     if top["includes_price_moves"]:
         return figure, f"{top['holder_name']}'s holdings grew the most in {year}: {bought}, price moves included"
     return figure, f"{top['holder_name']} bought the most Treasuries in {year}: {bought}"
@@ -214,7 +212,8 @@ def _gold(data: pd.DataFrame):
 
 def _bloc_flows(data: pd.DataFrame):
     figure, axes = _figure()
-    wide = data.pivot_table(index="year", columns="bloc", values="net_purchases_usd_bn").reindex(columns=BLOCS)
+    wide = data.pivot_table(index="year", columns="bloc", values="best_available_net_purchases_usd_bn")
+    wide = wide.reindex(columns=BLOCS)
     width = 0.27
     custodial = (
         data.pivot_table(index="year", columns="bloc", values="custodial_centres_net_purchases_usd_bn")
@@ -249,7 +248,9 @@ def _bloc_flows(data: pd.DataFrame):
 
 def _bloc_holdings(data: pd.DataFrame):
     figure, axes = _figure()
-    wide = data.pivot_table(index="period_month", columns="bloc", values="holdings_usd_bn", aggfunc="sum").fillna(0.0)
+    wide = data.pivot_table(
+        index="period_month", columns="bloc_or_custodial", values="holdings_all_maturities_usd_bn", aggfunc="sum"
+    ).fillna(0.0)
     order = [*BLOCS, CUSTODIAL, "not_classified_no_un_votes", "not_classified_not_ranked"]
     columns = [b for b in order if b in wide.columns]
     axes.stackplot(wide.index, *[wide[c] for c in columns], labels=[BLOC_LABELS[c] for c in columns], colors=COLOURS)
@@ -266,41 +267,31 @@ def _bloc_holdings(data: pd.DataFrame):
 
 
 def charts() -> list[Chart]:
+    """The charts, each drawn from one report model (dbt_project/models/reports): the SQL of a
+    question lives in dbt, with its contract, docs and unit test; here only the drawing."""
     return [
         Chart(
             "niip_gap",
             "The gap between foreign-owned US assets and US assets abroad",
-            "select period_end, assets_usd_bn / 1e3 as assets_usd_tn, liabilities_usd_bn / 1e3 as liabilities_usd_tn,"
-            " source_table, vintage_released_on from marts.fct_niip"
-            " where frequency = 'annual' and assets_usd_bn is not null and liabilities_usd_bn is not null"
-            " and source_table = 'bea_table_1_2' and is_preferred is not null"
-            " qualify row_number() over (partition by period_end order by vintage_released_on desc) = 1"
-            " order by period_end",
+            "select * from report.rpt_niip_yearly where assets_usd_bn is not null order by period_end",
             _niip,
             "US$ trillion",
-            "BEA, international investment position (table 1.2), via fct_niip",
+            "BEA, international investment position (newest release with assets and liabilities), via fct_niip",
             "period_end",
         ),
         Chart(
             "holders",
             "Foreign Treasury holdings by major holder",
-            "with latest as (select max(period_month) as m from marts.fct_treasury_holdings_monthly),"  # noqa: S608 - constants of this module, no input
-            " top as (select holder_name from marts.fct_treasury_holdings_monthly, latest"
-            f" where period_month = latest.m order by holdings_usd_bn desc limit {TOP_HOLDERS})"  # a constant
-            " select period_month, holder_name, holdings_usd_bn, vintage_released_on"
-            " from marts.fct_treasury_holdings_monthly where holder_name in (select holder_name from top)"
-            " and period_month >= '2000-01-01' order by period_month, holder_name",
+            "select * from report.rpt_top_holders_monthly order by period_month, holder_rank",
             _holders,
             "US$ billion",
-            "US Treasury, TIC major foreign holders (mfhhis01), via fct_treasury_holdings_monthly",
+            "US Treasury, TIC major foreign holders (mfhhis01), all maturities, via fct_treasury_holdings_monthly",
             "period_month",
         ),
         Chart(
             "eu_assets",
             "The EU's holdings of US long-term securities by class",
-            "select period_month, asset_class, holdings_usd_bn, vintage_released_on"
-            " from marts.fct_region_securities_holdings_monthly where region_code = 'EU'"
-            " order by period_month, asset_class",
+            "select * from report.rpt_eu_securities_monthly order by period_month, asset_class",
             _eu_assets,
             "US$ billion",
             "US Treasury, TIC SLT table 1, EU members on each date, via fct_region_securities_holdings_monthly",
@@ -309,10 +300,7 @@ def charts() -> list[Chart]:
         Chart(
             "maturity_wall",
             "The coming maturity wall",
-            "select record_date, maturity_year, security_class, maturing_usd_bn / 1e3 as maturing_usd_tn,"
-            " vintage_sha256"
-            " from marts.fct_treasury_maturities_yearly where is_latest_record_date"
-            " and maturity_year <= year(record_date) + 10 order by maturity_year, security_class",
+            "select * from report.rpt_maturity_wall order by maturity_year, security_class",
             _wall,
             "US$ trillion",
             "US Treasury, Monthly Statement of the Public Debt, table III, via fct_treasury_maturities_yearly",
@@ -321,15 +309,7 @@ def charts() -> list[Chart]:
         Chart(
             "buyers",
             "Foreign buying of Treasuries in the latest full year, by country",
-            "with year_end as (select max(period_month) as m from marts.fct_country_flows_monthly"  # noqa: S608 - constants of this module, no input
-            " where month(period_month) = 12 and best_available_net_purchases_usd_bn is not null),"
-            " yearly as (select holder_name, year(period_month) as year, sum(best_available_net_purchases_usd_bn)"
-            f" as net_purchases_usd_bn, bool_or({INCLUDES_PRICE_MOVES}) as includes_price_moves"
-            " from marts.fct_country_flows_monthly, year_end"
-            " where year(period_month) = year(year_end.m) group by holder_name, year(period_month)"
-            " having net_purchases_usd_bn is not null)"
-            f" (select * from yearly order by net_purchases_usd_bn desc limit {TOP_BUYERS // 2})"
-            f" union all (select * from yearly order by net_purchases_usd_bn asc limit {TOP_BUYERS // 2})",
+            "select * from report.rpt_top_buyers_latest_year order by best_available_net_purchases_usd_bn desc",
             _buyers,
             "US$ billion",
             "US Treasury, TIC SLT and major foreign holders, best-available basis, via fct_country_flows_monthly",
@@ -338,8 +318,7 @@ def charts() -> list[Chart]:
         Chart(
             "gold",
             "Central-bank gold against Treasuries",
-            "select year, implied_official_gold_usd_bn, foreign_official_treasuries_usd_bn"
-            " from marts.fct_gold_vs_treasuries where year >= 1990 order by year",
+            "select * from report.rpt_gold_vs_treasuries order by year",
             _gold,
             "US$ billion",
             "IMF IFS, World Bank, External Wealth of Nations, TIC, via fct_gold_vs_treasuries",
@@ -348,10 +327,7 @@ def charts() -> list[Chart]:
         Chart(
             "bloc_flows",
             "Net purchases of Treasuries by bloc, per year",
-            "select year, bloc, net_purchases_usd_bn, custodial_centres_net_purchases_usd_bn"  # noqa: S608 - constants of this module, no input
-            " from marts.fct_bloc_flows_yearly"
-            f" where year >= {FIRST_BLOC_YEAR}"
-            " and is_full_year and bloc in ('most_aligned', 'neutral', 'least_aligned') order by year, bloc",
+            "select * from report.rpt_bloc_flows_yearly where is_full_year order by year, bloc",
             _bloc_flows,
             "US$ billion",
             "US Treasury, TIC; blocs by UN General Assembly voting, via fct_bloc_flows_yearly",
@@ -360,10 +336,7 @@ def charts() -> list[Chart]:
         Chart(
             "bloc_holdings",
             "Foreign holdings of Treasuries by bloc",
-            f"select period_month, case when is_custodial_centre then '{CUSTODIAL}' else bloc end as bloc,"  # noqa: S608 - constants of this module, no input
-            " sum(holdings_usd_bn) as holdings_usd_bn"
-            " from marts.fct_treasury_holdings_monthly where period_month >= '2000-01-01'"
-            " group by all order by period_month, bloc",
+            "select * from report.rpt_bloc_holdings_monthly order by period_month, bloc_or_custodial",
             _bloc_holdings,
             "US$ billion",
             "US Treasury, TIC major foreign holders; blocs by UN General Assembly voting,"
@@ -373,20 +346,20 @@ def charts() -> list[Chart]:
     ]
 
 
-def _mart_of(query: str) -> list[str]:
-    return sorted(set(re.findall(r"marts\.([a-z0-9_]+)", query)))
+def _model_of(query: str) -> list[str]:
+    return sorted(set(re.findall(r"report\.([a-z0-9_]+)", query)))
 
 
 def chart_data(con: duckdb.DuckDBPyConnection, chart: Chart) -> pd.DataFrame | None:
-    """The chart's rows, or None (with chart.missing set) if its mart is missing or empty."""
+    """The chart's rows, or None (with chart.missing set) if its model is missing or empty."""
     tables = _tables(con)
-    absent = [m for m in _mart_of(chart.query) if m not in tables]
+    absent = [m for m in _model_of(chart.query) if m not in tables]
     if absent:
         chart.missing = f"not in this build: {', '.join(absent)}"
         return None
     data = con.execute(chart.query).df()
     if data.empty:
-        chart.missing = f"no rows in {', '.join(_mart_of(chart.query))}"
+        chart.missing = f"no rows in {', '.join(_model_of(chart.query))}"
         return None
     return data
 
@@ -397,22 +370,20 @@ def chart_data(con: duckdb.DuckDBPyConnection, chart: Chart) -> pd.DataFrame | N
 def sentences(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
     tables = _tables(con)
     said: list[Sentence] = []
-    if "fct_country_flows_monthly" in tables:
+    if "rpt_movers_latest_month" in tables:
         said += _movers(con)
-    if "fct_holder_records_monthly" in tables:
+    if "rpt_holder_records_latest" in tables:
         said += _records(con)
-    if "fct_bloc_flows_yearly" in tables:
+    if "rpt_bloc_flows_yearly" in tables:
         said += _bloc_totals(con)
     return said
 
 
 def _movers(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
     rows = con.execute(
-        "with latest as (select max(period_month) as m from marts.fct_country_flows_monthly"
-        " where best_available_net_purchases_usd_bn is not null)"
-        " select period_month, holder_name, best_available_net_purchases_usd_bn as bought, best_available_method"
-        " from marts.fct_country_flows_monthly, latest where period_month = latest.m and bought is not null"
-        " order by bought desc, holder_name"
+        "select period_month, holder_name, best_available_net_purchases_usd_bn, best_available_method,"
+        " includes_price_moves from report.rpt_movers_latest_month where buyer_rank = 1 or seller_rank = 1"
+        " order by buyer_rank"
     ).fetchall()
     if not rows:
         return []
@@ -420,11 +391,7 @@ def _movers(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
     out = []
     buyer, seller = rows[0], rows[-1]
     if buyer[2] > 0:
-        basis = (
-            "a change in holdings, which includes price moves"
-            if buyer[3] in PRICE_MOVE_BASES
-            else buyer[3].replace("_", " ")
-        )
+        basis = "a change in holdings, which includes price moves" if buyer[4] else buyer[3].replace("_", " ")
         out.append(
             Sentence(
                 f"In {month:%B %Y} the largest buyer of Treasuries was {buyer[1]}, with net purchases of "
@@ -448,18 +415,13 @@ def _movers(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
 
 
 def _records(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
-    """Holders in the latest month at their lowest or highest for at least two years."""
+    """The five largest holders whose holdings in the latest month are their lowest or highest
+    for at least two years."""
     rows = con.execute(
-        "with latest as (select max(period_month) as m from marts.fct_holder_records_monthly"
-        " where holder_kind = 'country')"
-        " select holder_name, period_month, holdings_usd_bn, lowest_since_month, highest_since_month,"
-        " first_month_on_record,"
-        " (lowest_since_month is null or lowest_since_month <= latest.m - interval 2 year) as is_low_record"
-        " from marts.fct_holder_records_monthly, latest where period_month = latest.m and holder_kind = 'country'"
-        " and (lowest_since_month is null or lowest_since_month <= latest.m - interval 2 year"
-        "      or highest_since_month is null or highest_since_month <= latest.m - interval 2 year)"
-        " and first_month_on_record <= latest.m - interval 2 year"
-        " order by holdings_usd_bn desc limit 5"
+        "select holder_name, period_month, holdings_all_maturities_usd_bn, lowest_since_month, highest_since_month,"
+        " first_month_on_record, is_lowest_for_two_years from report.rpt_holder_records_latest"
+        " where has_two_years_on_record and (is_lowest_for_two_years or is_highest_for_two_years)"
+        " order by holdings_rank limit 5"
     ).fetchall()
     out = []
     for holder, month, holdings, low, high, first, low_record in rows:
@@ -483,9 +445,8 @@ def _records(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
 
 def _bloc_totals(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
     rows = con.execute(
-        "with full_years as (select max(year) as y from marts.fct_bloc_flows_yearly where is_full_year)"
-        " select bloc, year, net_purchases_usd_bn from marts.fct_bloc_flows_yearly, full_years"
-        " where year = full_years.y and bloc in ('most_aligned', 'neutral', 'least_aligned') order by bloc"
+        "select bloc, year, best_available_net_purchases_usd_bn from report.rpt_bloc_flows_yearly"
+        " where is_latest_full_year order by bloc"
     ).fetchall()
     out = []
     for bloc, year, value in rows:

@@ -10,8 +10,8 @@ with imf as (
         arg_max(gold_tonnes, period_end) as world_gold_tonnes,
         arg_max(gold_fine_troy_oz, period_end) as world_gold_fine_troy_oz,
         max(period_end) as gold_as_of
-    from {{ ref('stg_imf__gold_reserves') }}
-    where imf_country_name = 'World' and {{ is_latest_vintage(ref('stg_imf__gold_reserves')) }}
+    from {{ ref('stg_imf__gold_reserves_latest') }}
+    where imf_country_name = 'World'
     group by year(period_end)
 
 ),
@@ -21,12 +21,11 @@ wgc as (
     select
         year(period_start) as year,
         sum(change_tonnes) as reported_change_tonnes
-    from {{ ref('stg_wgc__gold_changes') }}
+    from {{ ref('stg_wgc__gold_changes_latest') }}
     where
         frequency = 'annual'
         -- The euro area repeats its members; Turkey* is a second measure of Turkey's gold.
         and wgc_country_name not in ('Euro Area', 'Turkey*')
-        and {{ is_latest_vintage(ref('stg_wgc__gold_changes')) }}
     group by year(period_start)
 
 ),
@@ -37,10 +36,9 @@ ewn_countries as (
         positions.year,
         country_names.iso3,
         positions.fx_reserves_excl_gold_usd_mn
-    from {{ ref('stg_ewn__positions') }} as positions
+    from {{ ref('stg_ewn__positions_latest') }} as positions
     inner join {{ ref('int_country_names') }} as country_names
         on lower(positions.ewn_country_name) = country_names.name_key
-    where {{ is_latest_vintage(ref('stg_ewn__positions'), 'positions') }}
 
 ),
 
@@ -52,11 +50,10 @@ implied_value as (
             as implied_official_gold_usd_bn,
         count(*) as countries_valued
     from ewn_countries
-    inner join {{ ref('stg_worldbank__total_reserves') }} as reserves
+    inner join {{ ref('stg_worldbank__total_reserves_latest') }} as reserves
         on
             ewn_countries.iso3 = reserves.wb_country_code
             and ewn_countries.year = reserves.year
-            and {{ is_latest_vintage(ref('stg_worldbank__total_reserves'), 'reserves') }}
     group by ewn_countries.year
 
 ),
@@ -65,7 +62,7 @@ official as (
 
     select
         year(period_month) as year,
-        arg_max(holdings_usd_bn, period_month) as foreign_official_treasuries_usd_bn,
+        arg_max(holdings_all_maturities_usd_bn, period_month) as foreign_official_treasuries_usd_bn,
         max(period_month) as treasuries_as_of
     from {{ ref('fct_treasury_holdings_aggregates_monthly') }}
     where holder_name = 'For. Official'

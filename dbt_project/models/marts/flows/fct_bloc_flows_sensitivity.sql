@@ -60,7 +60,7 @@ select
     upper_cutoff,
     bloc,
     year,
-    sum(net_purchases_usd_bn) as net_purchases_usd_bn,
+    sum(net_purchases_usd_bn) as best_available_net_purchases_usd_bn,
     count(distinct iso3) as countries_counted,
     max(months_covered) as months_covered
 from classified

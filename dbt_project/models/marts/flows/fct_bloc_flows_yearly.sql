@@ -4,7 +4,7 @@ select
     md5(concat_ws('|', bloc, year(period_start))) as bloc_flow_id,
     bloc,
     year(period_start) as year,
-    net_purchases_usd_bn,
+    net_purchases_usd_bn as best_available_net_purchases_usd_bn,
     countries_counted,
     custodial_centres_net_purchases_usd_bn,
     custodial_centres_counted,

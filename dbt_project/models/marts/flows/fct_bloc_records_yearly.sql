@@ -7,7 +7,7 @@ with years as (
     select
         bloc,
         year,
-        net_purchases_usd_bn,
+        best_available_net_purchases_usd_bn,
         months_covered,
         is_full_year,
         min(year) over (partition by bloc) as first_year_on_record
@@ -21,10 +21,10 @@ records as (
         current_year.bloc,
         current_year.year,
         max(earlier.year) filter (
-            where earlier.net_purchases_usd_bn >= current_year.net_purchases_usd_bn
+            where earlier.best_available_net_purchases_usd_bn >= current_year.best_available_net_purchases_usd_bn
         ) as purchase_as_large_year,
         max(earlier.year) filter (
-            where earlier.net_purchases_usd_bn <= current_year.net_purchases_usd_bn
+            where earlier.best_available_net_purchases_usd_bn <= current_year.best_available_net_purchases_usd_bn
         ) as sale_as_large_year
     from years as current_year
     left join years as earlier
@@ -39,15 +39,16 @@ select
     md5(concat_ws('|', years.bloc, years.year)) as bloc_record_id,
     years.bloc,
     years.year,
-    years.net_purchases_usd_bn,
+    years.best_available_net_purchases_usd_bn,
     years.months_covered,
     years.is_full_year,
-    case when years.net_purchases_usd_bn > 0 then records.purchase_as_large_year end
+    case when years.best_available_net_purchases_usd_bn > 0 then records.purchase_as_large_year end
         as largest_purchase_since_year,
-    coalesce(years.net_purchases_usd_bn > 0 and records.purchase_as_large_year is null, false)
+    coalesce(years.best_available_net_purchases_usd_bn > 0 and records.purchase_as_large_year is null, false)
         as is_largest_purchase_on_record,
-    case when years.net_purchases_usd_bn < 0 then records.sale_as_large_year end as largest_sale_since_year,
-    coalesce(years.net_purchases_usd_bn < 0 and records.sale_as_large_year is null, false)
+    case when years.best_available_net_purchases_usd_bn < 0 then records.sale_as_large_year end
+        as largest_sale_since_year,
+    coalesce(years.best_available_net_purchases_usd_bn < 0 and records.sale_as_large_year is null, false)
         as is_largest_sale_on_record,
     years.first_year_on_record
 from years

@@ -37,9 +37,9 @@ select
     holdings.tic_country_code,
     holdings.period_month,
     holdings.asset_class,
-    holdings.holdings_usd_bn,
-    holdings.net_purchases_usd_bn,
-    holdings.valuation_change_usd_bn,
+    holdings.holdings_usd_bn as long_term_holdings_usd_bn,
+    holdings.net_purchases_usd_bn as long_term_net_purchases_usd_bn,
+    holdings.valuation_change_usd_bn as long_term_valuation_change_usd_bn,
     {{ holder_classification('countries', 'blocs', 'holdings.period_month') }},
     holdings.vintage_released_on,
     holdings.vintage_sha256

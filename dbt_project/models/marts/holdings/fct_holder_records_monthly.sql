@@ -12,7 +12,7 @@ with holdings as (
         iso3,
         'country' as holder_kind,
         period_month,
-        holdings_usd_bn,
+        holdings_all_maturities_usd_bn,
         series
     from {{ ref('fct_treasury_holdings_monthly') }}
     union all
@@ -21,7 +21,7 @@ with holdings as (
         cast(null as varchar) as iso3,
         holder_kind,
         period_month,
-        holdings_usd_bn,
+        holdings_all_maturities_usd_bn,
         series
     from {{ ref('fct_treasury_holdings_aggregates_monthly') }}
     where holder_kind = 'grand_total' or holder_name = 'For. Official'
@@ -34,11 +34,12 @@ changes as (
         current_month.*,
         case
             when current_month.series = previous_month.series
-                then current_month.holdings_usd_bn - previous_month.holdings_usd_bn
+                then current_month.holdings_all_maturities_usd_bn - previous_month.holdings_all_maturities_usd_bn
         end as monthly_change_usd_bn,
-        current_month.holdings_usd_bn - year_before.holdings_usd_bn as year_on_year_change_usd_bn,
-        (current_month.holdings_usd_bn - year_before.holdings_usd_bn)
-        / nullif(year_before.holdings_usd_bn, 0) as year_on_year_change_share,
+        current_month.holdings_all_maturities_usd_bn
+        - year_before.holdings_all_maturities_usd_bn as year_on_year_change_usd_bn,
+        (current_month.holdings_all_maturities_usd_bn - year_before.holdings_all_maturities_usd_bn)
+        / nullif(year_before.holdings_all_maturities_usd_bn, 0) as year_on_year_change_share,
         min(current_month.period_month) over (partition by current_month.holder_name) as first_month_on_record
     from holdings as current_month
     left join holdings as previous_month
@@ -58,16 +59,16 @@ records as (
         current_month.holder_name,
         current_month.period_month,
         max(earlier.period_month) filter (
-            where earlier.holdings_usd_bn <= current_month.holdings_usd_bn
+            where earlier.holdings_all_maturities_usd_bn <= current_month.holdings_all_maturities_usd_bn
         ) as lowest_since_month,
         arg_max(earlier.series, earlier.period_month) filter (
-            where earlier.holdings_usd_bn <= current_month.holdings_usd_bn
+            where earlier.holdings_all_maturities_usd_bn <= current_month.holdings_all_maturities_usd_bn
         ) as lowest_since_series,
         max(earlier.period_month) filter (
-            where earlier.holdings_usd_bn >= current_month.holdings_usd_bn
+            where earlier.holdings_all_maturities_usd_bn >= current_month.holdings_all_maturities_usd_bn
         ) as highest_since_month,
         arg_max(earlier.series, earlier.period_month) filter (
-            where earlier.holdings_usd_bn >= current_month.holdings_usd_bn
+            where earlier.holdings_all_maturities_usd_bn >= current_month.holdings_all_maturities_usd_bn
         ) as highest_since_series,
         max(earlier.period_month) filter (
             where earlier.monthly_change_usd_bn >= current_month.monthly_change_usd_bn
@@ -91,7 +92,7 @@ select
     changes.iso3,
     changes.holder_kind,
     changes.period_month,
-    changes.holdings_usd_bn,
+    changes.holdings_all_maturities_usd_bn,
     changes.series,
     changes.monthly_change_usd_bn,
     changes.year_on_year_change_usd_bn,

@@ -37,10 +37,10 @@ eu_computed as (
         'computed' as region_kind,
         members.period_month,
         members.asset_class,
-        sum(members.holdings_usd_bn) as holdings_usd_bn,
-        sum(members.net_purchases_usd_bn) as net_purchases_usd_bn,
-        sum(members.valuation_change_usd_bn) as valuation_change_usd_bn,
-        count(*) filter (where members.holdings_usd_bn is not null) as members_counted,
+        sum(members.long_term_holdings_usd_bn) as holdings_usd_bn,
+        sum(members.long_term_net_purchases_usd_bn) as net_purchases_usd_bn,
+        sum(members.long_term_valuation_change_usd_bn) as valuation_change_usd_bn,
+        count(*) filter (where members.long_term_holdings_usd_bn is not null) as members_counted,
         max(members.vintage_released_on) as vintage_released_on,
         max(members.vintage_sha256) as vintage_sha256
     from {{ ref('fct_country_securities_holdings_monthly') }} as members
@@ -75,11 +75,12 @@ select
     regions.region_kind,
     regions.period_month,
     regions.asset_class,
-    regions.holdings_usd_bn,
-    regions.net_purchases_usd_bn,
-    regions.valuation_change_usd_bn,
+    regions.holdings_usd_bn as long_term_holdings_usd_bn,
+    regions.net_purchases_usd_bn as long_term_net_purchases_usd_bn,
+    regions.valuation_change_usd_bn as long_term_valuation_change_usd_bn,
     regions.members_counted,
-    case when regions.region_kind = 'computed' then eu_memo.holdings_usd_bn end as publisher_eu_memo_usd_bn,
+    case when regions.region_kind = 'computed' then eu_memo.holdings_usd_bn end
+        as eu_memo_line_long_term_holdings_usd_bn,
     regions.vintage_released_on,
     regions.vintage_sha256
 from regions

@@ -10,8 +10,10 @@ totals as (
 
     select
         period_month,
-        max(holdings_usd_bn) filter (where holder_kind = 'grand_total') as foreign_holdings_usd_bn,
-        max(holdings_usd_bn) filter (where holder_name = 'For. Official') as foreign_official_usd_bn
+        max(holdings_all_maturities_usd_bn) filter (where holder_kind = 'grand_total')
+            as foreign_holdings_all_maturities_usd_bn,
+        max(holdings_all_maturities_usd_bn) filter (where holder_name = 'For. Official')
+            as foreign_official_all_maturities_usd_bn
     from {{ ref('fct_treasury_holdings_aggregates_monthly') }}
     group by period_month
 
@@ -21,9 +23,10 @@ countries as (
 
     select
         holdings.*,
-        holdings.holdings_usd_bn / totals.foreign_holdings_usd_bn as holder_share,
+        holdings.holdings_all_maturities_usd_bn / totals.foreign_holdings_all_maturities_usd_bn as holder_share,
         row_number() over (
-            partition by holdings.period_month order by holdings.holdings_usd_bn desc, holdings.holder_name asc
+            partition by holdings.period_month
+            order by holdings.holdings_all_maturities_usd_bn desc, holdings.holder_name asc
         ) as holder_rank
     from holdings
     inner join totals on holdings.period_month = totals.period_month
@@ -38,14 +41,14 @@ by_month as (
         sum(holder_share) filter (where bloc = 'neutral') as neutral_share,
         sum(holder_share) filter (where bloc = 'least_aligned') as least_aligned_share,
         sum(holder_share) filter (where bloc like 'not_classified%') as not_classified_share,
-        sum(holdings_usd_bn) filter (where is_eu_member_then) as eu_holdings_usd_bn,
+        sum(holdings_all_maturities_usd_bn) filter (where is_eu_member_then) as eu_holdings_all_maturities_usd_bn,
         sum(holder_share) filter (where is_eu_member_then) as eu_share,
         sum(holder_share) filter (where is_custodial_centre) as custodial_centres_share,
         sum(holder_share) as named_countries_share,
         -- Herfindahl-Hirschman index over named countries, shares in percent (0 to 10,000).
         sum(power(holder_share, 2)) as hhi_share,
         string_agg(
-            holder_name || ' ' || round(holdings_usd_bn, 1), '; ' order by holder_rank
+            holder_name || ' ' || round(holdings_all_maturities_usd_bn, 1), '; ' order by holder_rank
         ) filter (where holder_rank <= 5) as top_five_holders,
         max(holder_name) filter (where holder_rank = 1) as largest_holder,
         count(*) as countries_counted
@@ -56,14 +59,14 @@ by_month as (
 
 select
     by_month.period_month,
-    totals.foreign_holdings_usd_bn,
-    totals.foreign_official_usd_bn,
+    totals.foreign_holdings_all_maturities_usd_bn,
+    totals.foreign_official_all_maturities_usd_bn,
     by_month.most_aligned_share,
     by_month.neutral_share,
     by_month.least_aligned_share,
     by_month.not_classified_share,
     1 - by_month.named_countries_share as other_and_groups_share,
-    by_month.eu_holdings_usd_bn,
+    by_month.eu_holdings_all_maturities_usd_bn,
     by_month.eu_share,
     by_month.custodial_centres_share,
     by_month.hhi_share,

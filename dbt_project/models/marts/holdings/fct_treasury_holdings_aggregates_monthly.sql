@@ -16,16 +16,15 @@ select
     holdings.holder_name,
     case when holdings.holder_kind = 'country' then 'country_group' else holdings.holder_kind end as holder_kind,
     holdings.period_month,
-    holdings.holdings_usd_bn,
+    holdings.holdings_usd_bn as holdings_all_maturities_usd_bn,
     holdings.series,
     holdings.footnote_markers,
     'mfhhis01' as source_table,
     holdings.vintage_released_on,
     holdings.vintage_sha256
-from {{ ref('stg_tic__major_foreign_holders') }} as holdings
+from {{ ref('stg_tic__major_foreign_holders_latest') }} as holdings
 where
     not holdings.is_comparison_only
-    and {{ is_latest_vintage(ref('stg_tic__major_foreign_holders'), 'holdings') }}
     and not (
         holdings.holder_kind = 'country'
         and holdings.holder_name in (select holder_countries.tic_name from holder_countries)

@@ -5,11 +5,10 @@
 -- comparison-only series at breaks in fct_treasury_holdings_revisions.
 with holdings as (
 
-    select * from {{ ref('stg_tic__major_foreign_holders') }}
+    select * from {{ ref('stg_tic__major_foreign_holders_latest') }}
     where
         holder_kind = 'country'
         and not is_comparison_only
-        and {{ is_latest_vintage(ref('stg_tic__major_foreign_holders')) }}
 
 ),
 
@@ -41,7 +40,7 @@ select
     holdings.holder_name,
     holder_countries.iso3,
     holdings.period_month,
-    holdings.holdings_usd_bn,
+    holdings.holdings_usd_bn as holdings_all_maturities_usd_bn,
     holdings.series,
     holdings.footnote_markers,
     {{ holder_classification('countries', 'blocs', 'holdings.period_month') }},

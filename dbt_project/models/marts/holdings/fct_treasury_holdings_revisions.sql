@@ -10,8 +10,7 @@ with figures as (
 latest_vintage as (
 
     select distinct vintage_sha256
-    from figures
-    where {{ is_latest_vintage(ref('stg_tic__major_foreign_holders')) }}
+    from {{ ref('stg_tic__major_foreign_holders_latest') }}
 
 ),
 
@@ -19,7 +18,7 @@ ordered as (
 
     select
         figures.*,
-        lag(figures.holdings_usd_bn) over by_vintage as previous_holdings_usd_bn,
+        lag(figures.holdings_usd_bn) over by_vintage as previous_holdings_all_maturities_usd_bn,
         lag(figures.vintage_released_on) over by_vintage as previous_vintage_released_on
     from figures
     window by_vintage as (
@@ -36,12 +35,12 @@ select
     ordered.period_month,
     ordered.series,
     ordered.is_comparison_only,
-    ordered.holdings_usd_bn,
+    ordered.holdings_usd_bn as holdings_all_maturities_usd_bn,
     ordered.vintage_released_on,
     ordered.vintage_sha256,
     ordered.vintage_sha256 = latest_vintage.vintage_sha256 as is_latest_vintage,
     ordered.previous_vintage_released_on,
-    ordered.previous_holdings_usd_bn,
-    ordered.holdings_usd_bn - ordered.previous_holdings_usd_bn as revision_usd_bn
+    ordered.previous_holdings_all_maturities_usd_bn,
+    ordered.holdings_usd_bn - ordered.previous_holdings_all_maturities_usd_bn as revision_usd_bn
 from ordered
 cross join latest_vintage

@@ -3,8 +3,7 @@
 with survey as (
 
     select *
-    from {{ ref('stg_tic__annual_survey_holdings') }}
-    where {{ is_latest_vintage(ref('stg_tic__annual_survey_holdings')) }}
+    from {{ ref('stg_tic__annual_survey_holdings_latest') }}
 
 ),
 
@@ -59,7 +58,7 @@ eu as (
 select
     md5(concat_ws('|', holder_key, survey_date, maturity, asset_class)) as us_assets_id,
     * exclude (holdings_usd_mn),
-    holdings_usd_mn / 1000 as holdings_usd_bn
+    holdings_usd_mn / 1000 as survey_holdings_usd_bn
 from (
     select * from by_country
     union all

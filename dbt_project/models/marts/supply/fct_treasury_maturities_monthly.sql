@@ -5,11 +5,10 @@
 with securities as (
 
     select detail.*
-    from {{ ref('stg_fiscal__mspd_detail') }} as detail
+    from {{ ref('stg_fiscal__mspd_detail_latest') }} as detail
     where
         detail.row_kind = 'security'
         and detail.outstanding_usd_mn is not null
-        and {{ is_latest_vintage(ref('stg_fiscal__mspd_detail'), 'detail', partition_by='record_date') }}
 
 ),
 

@@ -8,8 +8,7 @@
 with statement_lines as (
 
     select mspd.*
-    from {{ ref('stg_fiscal__mspd_summary') }} as mspd
-    where {{ is_latest_vintage(ref('stg_fiscal__mspd_summary'), 'mspd') }}
+    from {{ ref('stg_fiscal__mspd_summary_latest') }} as mspd
 
 ),
 
@@ -37,8 +36,8 @@ foreign_holdings as (
 
     select
         period_month,
-        max(holdings_usd_bn) filter (where holder_name = 'Grand Total') as foreign_usd_bn,
-        max(holdings_usd_bn) filter (where holder_name = 'For. Official') as foreign_official_usd_bn,
+        max(holdings_all_maturities_usd_bn) filter (where holder_name = 'Grand Total') as foreign_usd_bn,
+        max(holdings_all_maturities_usd_bn) filter (where holder_name = 'For. Official') as foreign_official_usd_bn,
         max(vintage_released_on) as tic_vintage_released_on
     from {{ ref('fct_treasury_holdings_aggregates_monthly') }}
     where holder_name in ('Grand Total', 'For. Official')

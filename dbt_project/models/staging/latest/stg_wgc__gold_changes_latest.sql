@@ -1,0 +1,1 @@
+{{ latest_vintage_rows(ref('stg_wgc__gold_changes')) }}
