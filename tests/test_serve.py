@@ -115,7 +115,7 @@ def test_a_build_is_served_with_its_rows_keys_comments_and_types(published, fres
 
 
 def _pg_name(pg_type: str) -> str:
-    return {"timestamptz": "timestamp with time zone", "text": "text"}.get(pg_type, pg_type)
+    return {"timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}.get(pg_type, pg_type)
 
 
 def test_bi_reader_answers_the_readme_questions_and_is_refused_everything_else(published_copy, fresh: Roles) -> None:

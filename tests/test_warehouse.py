@@ -153,19 +153,61 @@ def test_meta_says_which_build_and_how_fresh_each_source_is(published: Settings)
     assert sources["un_votes"][3] == "not_checked"  # votes carry no date; their roll calls do
 
 
+def test_bi_tools_are_offered_the_marts_and_meta_alone(published: Settings) -> None:
+    """data/bi.duckdb: the published build's marts and meta, with their keys and comments,
+    and nothing of the layers that feed them."""
+    assert os.path.samefile(published.bi_path, warehouse.sidecar(warehouse.published_build(published), "bi"))
+    with duckdb.connect(str(published.bi_path), read_only=True) as bi:
+        schemas = {s for (s,) in bi.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+        assert schemas == {"marts", "meta"}
+        [(empty_main,)] = bi.execute("select count(*) from duckdb_tables() where schema_name = 'main'").fetchall()
+        assert empty_main == 0
+        bi.execute(f"attach '{published.warehouse_path}' as whole (read_only)")
+        compared = bi.execute(
+            "select t.schema_name, t.table_name, t.comment, f.comment,"
+            " (select count(*) from duckdb_constraints() c where c.database_name = 'bi' and c.schema_name ="
+            "  t.schema_name and c.table_name = t.table_name and c.constraint_type = 'PRIMARY KEY'),"
+            " (select count(*) from duckdb_constraints() c where c.database_name = 'whole' and c.schema_name ="
+            "  t.schema_name and c.table_name = t.table_name and c.constraint_type = 'PRIMARY KEY')"
+            " from duckdb_tables() t join duckdb_tables() f on f.database_name = 'whole'"
+            " and f.schema_name = t.schema_name and f.table_name = t.table_name where t.database_name = 'bi'"
+        ).fetchall()
+        in_full = bi.execute(
+            "select count(*) from duckdb_tables() where database_name = 'whole' and schema_name in ('marts', 'meta')"
+        ).fetchone()[0]
+        assert len(compared) == in_full > 20
+        for schema, table, comment, full_comment, keys, full_keys in compared:
+            assert comment, (schema, table)
+            assert comment == full_comment, (schema, table)
+            assert keys == full_keys, (schema, table)
+            difference = bi.execute(  # names from the catalogue
+                f'select count(*) from (select * from bi."{schema}"."{table}"'
+                f' except all select * from whole."{schema}"."{table}")'
+            ).fetchone()[0]
+            assert difference == 0, (schema, table)
+        columns = bi.execute(
+            "select comment from duckdb_columns() where database_name = 'bi' and schema_name = 'marts'"
+            " and table_name = 'fct_bloc_flows_yearly' and column_name = 'best_available_net_purchases_usd_bn'"
+        ).fetchone()
+        assert "billions of US dollars" in columns[0]
+
+
 def test_duckdb_1x_clients_read_every_mart(published: Settings, duckdb1_clients: Path) -> None:
-    """BI drivers and the CLI on PyPI bundle DuckDB 1.x: the published file opens in them."""
+    """BI drivers and the CLI on PyPI bundle DuckDB 1.x: the file BI tools open reads in a bare
+    install of them, the docs' meta query included (no zoned timestamp, which needs pytz)."""
     expected = {mart.name: mart.rows for mart in warehouse.audit(published.warehouse_path)}
     script = textwrap.dedent(
         f"""
         import json, duckdb
-        con = duckdb.connect({str(published.warehouse_path)!r}, read_only=True)
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'meta')"
-        ).fetchall()
+        con = duckdb.connect({str(published.bi_path)!r}, read_only=True)
+        tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
         count = 'select count(*) from "{{}}"."{{}}"'
         counts = {{f"{{s}}.{{t}}": con.execute(count.format(s, t)).fetchone()[0] for s, t in tables}}
-        print(json.dumps({{"version": duckdb.__version__, "counts": counts}}))
+        meta = con.execute(
+            "select m.build_id, m.built_at, s.source_name, s.last_period_covered, s.is_stale"
+            " from meta.meta_build as m cross join meta.meta_sources as s order by s.source_name"
+        ).fetchall()
+        print(json.dumps({{"version": duckdb.__version__, "counts": counts, "meta": len(meta)}}))
         """
     )
     python = subprocess.run(
@@ -174,7 +216,8 @@ def test_duckdb_1x_clients_read_every_mart(published: Settings, duckdb1_clients:
     answer = json.loads(python.stdout)
     assert answer["version"].startswith("1.")
     assert {k.removeprefix("marts."): v for k, v in answer["counts"].items() if k.startswith("marts.")} == expected
-    assert answer["counts"]["meta.meta_sources"] == len(SOURCES)
+    assert answer["counts"]["meta.meta_sources"] == answer["meta"] == len(SOURCES)
+    assert {k.split(".")[0] for k in answer["counts"]} == {"marts", "meta"}
     cli = subprocess.run(
         [
             str(duckdb1_clients / "bin" / "duckdb"),
@@ -190,6 +233,35 @@ def test_duckdb_1x_clients_read_every_mart(published: Settings, duckdb1_clients:
         check=True,
     )
     assert cli.stdout.strip() == str(expected["fct_treasury_holdings_monthly"])
+
+
+def test_a_duckdb_14_client_reads_a_new_build_by_its_resolved_path(tmp_path: Path, duckdb1_clients: Path) -> None:
+    """What docs/bi.md says of DuckDB 1.4: a process that holds a connection to the published
+    path gets the held build from a new connection to that path, and the new build from the
+    path the link resolves to. Two one-table files stand for two builds."""
+    script = textwrap.dedent(
+        """
+        import duckdb, os
+        for name in ("old", "new"):
+            with duckdb.connect(name + ".duckdb") as con:
+                con.execute("create table t as select ? as build", [name])
+        os.symlink("old.duckdb", "bi.duckdb")
+        def build(path):
+            return duckdb.connect(path, read_only=True).execute("select build from t").fetchone()[0]
+        held = duckdb.connect("bi.duckdb", read_only=True)
+        os.symlink("new.duckdb", "swap")
+        os.replace("swap", "bi.duckdb")  # a publication
+        print(build("bi.duckdb"), build(os.path.realpath("bi.duckdb")))
+        """
+    )
+    seen = subprocess.run(
+        [str(duckdb1_clients / "bin" / "python"), "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert seen.stdout.split() == ["old", "new"]
 
 
 def test_the_published_file_stands_alone(published_copy: Settings) -> None:

@@ -161,6 +161,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         gx = settings.quality_dir / "<source>" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
         data_docs = f"; Data Docs ({len(docs)} sources) {gx}" if docs else ""
         print(f"docs: dbt {warehouse.docs_path(settings)}{data_docs}")
+        print(f"for BI tools (marts and meta alone): {settings.bi_path}")
         print(f"Parquet exports of the marts: {settings.exports_dir}")
     elif args.command == "answers":
         from treasury_warehouse.report.answers import answers, render

@@ -61,6 +61,11 @@ class Settings:
     def exports_dir(self) -> Path:
         return self.data_dir / "exports"
 
+    @property
+    def bi_path(self) -> Path:
+        """The published build's marts and meta alone: the file BI tools open."""
+        return self.data_dir / "bi.duckdb"
+
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("DATA_DIR", PROJECT_ROOT / "data")).resolve()

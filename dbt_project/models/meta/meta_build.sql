@@ -2,7 +2,9 @@
 -- (WAREHOUSE_BUILD_FACTS, key warehouse_build); a dbt run outside it says so.
 select
     cast({{ sql_literal(build_fact('build_id', 'not built by the pipeline')) }} as varchar) as build_id,
-    cast('{{ run_fact("started_at") }}' as timestamptz) as built_at,
+    -- UTC without a zone: a TIMESTAMPTZ needs pytz in DuckDB's Python client, which BI
+    -- notebooks do not always have.
+    cast('{{ run_fact("started_at") }}' as timestamptz) at time zone 'UTC' as built_at,
     cast({{ sql_literal(build_fact('code_revision')) }} as varchar) as code_revision,
     cast('{{ run_fact("dbt_version") }}' as varchar) as dbt_version,
     cast({{ sql_literal(build_fact('storage_version')) }} as varchar) as duckdb_storage_version,

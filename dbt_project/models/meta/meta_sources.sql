@@ -37,7 +37,7 @@ select
     cast(is_built as boolean) as is_built,
     cast(latest_vintage_released_on as date) as latest_vintage_released_on,
     cast(latest_vintage_sha256 as varchar) as latest_vintage_sha256,
-    cast(landed_at as timestamptz) as landed_at,
+    cast(landed_at as timestamptz) at time zone 'UTC' as landed_at,
     cast(last_period_covered as date) as last_period_covered,
     date_diff('day', cast(latest_vintage_released_on as date), cast('{{ run_fact("started_on") }}' as date))
         as days_since_release,

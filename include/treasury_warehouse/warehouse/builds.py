@@ -243,8 +243,15 @@ def _lock(settings: Settings, name: str, what: str) -> Iterator[None]:
 
 
 def sidecar(build_path: Path, kind: str) -> Path:
-    """A file that belongs to one build: its dbt docs page, dbt run results or Parquet exports."""
-    name = {"docs": "docs.html", "run_results": "run_results.json", "exports": "exports", "report": "report"}[kind]
+    """A file that belongs to one build: its dbt docs page, dbt run results, Parquet exports,
+    report, or the file BI tools open (its marts and meta alone)."""
+    name = {
+        "docs": "docs.html",
+        "run_results": "run_results.json",
+        "exports": "exports",
+        "report": "report",
+        "bi": "bi.duckdb",
+    }[kind]
     return build_path.parent / name
 
 
@@ -681,6 +688,7 @@ def accept(candidate: Path) -> Path:
         raise
     try:
         export_marts(candidate)
+        write_bi_file(candidate)
     except OSError as exc:
         _discard(candidate)
         raise _write_failed(exc, candidate.parent) from exc
@@ -763,6 +771,8 @@ def _switch_to(settings: Settings, build_path: Path) -> None:
     """Publish one build: the warehouse, its Parquet exports (one set), its docs page and,
     once made, its report (a rollback brings back the restored build's report)."""
     _link_into_place(build_path, settings.warehouse_path)
+    if sidecar(build_path, "bi").exists():
+        _link_into_place(sidecar(build_path, "bi"), settings.bi_path)
     if sidecar(build_path, "exports").is_dir():
         _link_into_place(sidecar(build_path, "exports"), settings.exports_dir)
     _publish_docs(settings, build_path)
@@ -832,6 +842,67 @@ def export_marts(build_path: Path) -> list[Path]:
     }
     (folder / "build.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return written
+
+
+# The schemas BI tools are offered: the answers and the build's facts.
+BI_SCHEMAS = ("marts", "meta")
+
+
+def write_bi_file(build_path: Path) -> Path:
+    """Write <build>/bi.duckdb: the build's marts and meta alone, with their column types, not
+    null and primary keys, and table and column comments, in the same storage format. BI tools
+    open it, so they are offered the answers, not the layers that feed them."""
+    import duckdb
+
+    target = sidecar(build_path, "bi")
+    target.unlink(missing_ok=True)
+    quoted = str(target).replace("'", "''")
+    schemas = ", ".join(f"'{s}'" for s in BI_SCHEMAS)
+    source = str(build_path).replace("'", "''")
+    with duckdb.connect() as con:
+        con.execute(f"attach '{source}' as build (read_only)")
+        con.execute(f"attach '{quoted}' as bi (storage_version '{STORAGE_VERSION}')")
+        keys = {
+            (schema, table): columns
+            for schema, table, columns in con.execute(
+                "select schema_name, table_name, constraint_column_names from duckdb_constraints()"  # noqa: S608
+                f" where database_name = 'build' and constraint_type = 'PRIMARY KEY'"
+                f" and schema_name in ({schemas})"
+            ).fetchall()
+        }
+        tables = con.execute(
+            "select schema_name, table_name, comment from duckdb_tables()"  # noqa: S608
+            f" where database_name = 'build' and schema_name in ({schemas}) order by 1, 2"
+        ).fetchall()
+        for schema in BI_SCHEMAS:
+            con.execute(f'create schema bi."{schema}"')
+        # Names, types and comments come from the build's own catalogue, not from input.
+        for schema, table, comment in tables:
+            columns = con.execute(
+                "select column_name, data_type, is_nullable, comment from duckdb_columns()"
+                " where database_name = 'build' and schema_name = ? and table_name = ?"
+                " order by column_index",
+                [schema, table],
+            ).fetchall()
+            parts = [f'"{name}" {kind}{"" if nullable else " not null"}' for name, kind, nullable, _ in columns]
+            if (schema, table) in keys:
+                parts.append("primary key ({})".format(", ".join(f'"{c}"' for c in keys[(schema, table)])))
+            name = f'bi."{schema}"."{table}"'
+            con.execute(f"create table {name} ({', '.join(parts)})")
+            con.execute(f'insert into {name} select * from build."{schema}"."{table}"')  # noqa: S608
+            if comment:
+                con.execute(f"comment on table {name} is {_literal(comment)}")
+            for column, _, _, column_comment in columns:
+                if column_comment:
+                    con.execute(f'comment on column {name}."{column}" is {_literal(column_comment)}')
+        con.execute("detach bi")
+        con.execute("detach build")
+    target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    return target
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 HOLD_FILE = "hold.json"
@@ -944,7 +1015,7 @@ def summary_line(settings: Settings) -> str:
             "select build_id, code_revision, built_at from meta.meta_build"
         ).fetchone()
     return (
-        f"{settings.warehouse_path} ({build}, built {built_at:%Y-%m-%d %H:%M %Z} from code {revision};"
+        f"{settings.warehouse_path} ({build}, built {built_at:%Y-%m-%d %H:%M} UTC from code {revision};"
         f" {len(marts)} marts, {rows:,} rows{newest})"
     )
 
