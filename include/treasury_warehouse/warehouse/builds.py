@@ -773,6 +773,8 @@ def _switch_to(settings: Settings, build_path: Path) -> None:
     _link_into_place(build_path, settings.warehouse_path)
     if sidecar(build_path, "bi").exists():
         _link_into_place(sidecar(build_path, "bi"), settings.bi_path)
+    elif settings.bi_path.is_symlink():
+        settings.bi_path.unlink()  # a build from before BI files: no file rather than another build's
     if sidecar(build_path, "exports").is_dir():
         _link_into_place(sidecar(build_path, "exports"), settings.exports_dir)
     _publish_docs(settings, build_path)
