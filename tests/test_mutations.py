@@ -12,6 +12,10 @@ from tools import mutations
 from treasury_warehouse.ingest.sources import SOURCES, Source
 
 FILE_SOURCES = [s for s in SOURCES.values() if not s.api_key_env]
+# Sources the shared corpus has no file of (its MANIFEST lists them as searched for, not
+# obtained): their fixtures are mutated above, in the publisher's documented layout.
+NOT_IN_CORPUS = {"un_votes_undl": "the UN Digital Library's GA voting CSV"}
+REAL_FILE_SOURCES = [s for s in FILE_SOURCES if s.name not in NOT_IN_CORPUS]
 
 
 def unexpected(verdicts: list[mutations.Verdict]) -> list[str]:
@@ -31,7 +35,7 @@ def test_fixture_mutations_get_the_expected_verdict(source: Source, fixture_mirr
     assert by_name["html_page"].stage == "parse"
 
 
-@pytest.mark.parametrize("source", FILE_SOURCES, ids=[s.name for s in FILE_SOURCES])
+@pytest.mark.parametrize("source", REAL_FILE_SOURCES, ids=[s.name for s in REAL_FILE_SOURCES])
 def test_real_file_mutations_get_the_expected_verdict(source: Source, shared_sources: Path) -> None:
     verdicts = mutations.run(source, shared_sources / source.publisher / source.file_name)
 

@@ -128,6 +128,30 @@ def test_marts_and_meta_carry_their_descriptions_as_comments(published: Settings
     assert column_comment.startswith("Method of best_available_net_purchases_usd_bn")
 
 
+def test_the_digital_librarys_votes_measure_the_years_after_the_historical_ones(published: Settings) -> None:
+    """The fixture's historical votes end in 2016; the UN Digital Library file adds ten roll
+    calls of 2017 (one in an emergency special session, Mexico absent once). 2017's blocs are
+    measured from them, not carried forward from 2016."""
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        sources = dict(
+            con.execute(
+                "select vote_source, max(vote_year) from intermediate.int_un_votes_against_us group by 1"
+            ).fetchall()
+        )
+        assert sources == {"unvotes": 2016, "undl": 2017}
+        blocs = con.execute(
+            "select iso3, bloc, measured_year, is_carried_forward from marts.dim_bloc_membership"
+            " where year = 2017 and iso3 in ('AUS', 'MEX', 'CHN') order by iso3"
+        ).fetchall()
+        assert blocs == [
+            ("AUS", "most_aligned", 2017, False),
+            ("CHN", "least_aligned", 2017, False),
+            ("MEX", "neutral", 2017, False),
+        ]
+        [(published_sources,)] = con.execute("select sources_not_built from meta.meta_build").fetchall()
+        assert "undl.votes" not in published_sources
+
+
 def test_meta_says_which_build_and_how_fresh_each_source_is(published: Settings) -> None:
     build_path = warehouse.published_build(published)
     with duckdb.connect(str(published.warehouse_path), read_only=True) as con:

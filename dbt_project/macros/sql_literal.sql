@@ -45,3 +45,8 @@
     {%- endfor -%}
     {{ literals | join(', ') }}
 {%- endmacro %}
+
+{#- Whether a source (its registry name) has anything published for this build. -#}
+{% macro source_is_published(name) -%}
+    {{ return(name in (build_fact('published_sources') or [])) }}
+{%- endmacro %}

@@ -49,10 +49,27 @@ def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) ->
             f"SOURCE_MIRROR={mirror} is not a folder on this machine; inside a container give a URL the"
             " container can reach (e.g. http://host.docker.internal:8000) or leave it empty for the publishers",
         )
+    if mirror and source.optional_input and "://" not in mirror:
+        mirrored = Path(mirror) / source.publisher / source.file_name
+        if not mirrored.exists():
+            raise SourceNotConfigured(
+                name,
+                source.file_name,
+                "mirror_file",
+                f"the mirror has no {source.publisher}/{source.file_name}: put the publisher's file there, or"
+                f" leave SOURCE_MIRROR empty to fetch it from {source.url}",
+            )
     url = source_url(source.url or "", source.publisher, source.file_name, settings.source_mirror)
     from_api = source.pages and not settings.source_mirror
+    landed_name = source.api_file_name if from_api and source.api_file_name else Path(source.file_name).name
     log.info("fetching %s from %s", name, url)
     try:
+        if source.listing and not settings.source_mirror:
+            from treasury_warehouse.ingest import listings
+
+            choose = getattr(listings, source.listing.partition(":")[2])
+            url, landed_name = choose(fetch(url, name).content, url, name)
+            log.info("fetching %s's newest file %s from %s", name, landed_name, url)
         fetched = fetch_pages(url, name) if from_api else fetch(url, name)
     except FetchError as exc:
         if exc.rule == "reachable" and not settings.source_mirror:
@@ -64,7 +81,6 @@ def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) ->
                 f" ({source.publisher}/{source.file_name}), e.g. SOURCE_MIRROR=../shared/sources make run",
             ) from exc
         raise
-    landed_name = source.api_file_name if from_api and source.api_file_name else Path(source.file_name).name
     return _landed(name, land(name, landed_name, fetched, settings.raw_dir))
 
 

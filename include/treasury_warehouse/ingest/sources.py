@@ -101,6 +101,14 @@ class Source:
     api_key_env: str | None = None
     api_key_connection: str | None = None
     api_key_param: str | None = None
+    # A publisher that lists its files (each release a new file name): url is the listing,
+    # and "module:function" of treasury_warehouse.ingest.listings, taking the listing's bytes
+    # and URL, names the newest file's URL and name; the file is landed under that name.
+    listing: str | None = None
+    # A source the marts are built without while nothing of it is published: it adds to
+    # others (newer votes beside the historical ones) instead of being needed by them. Its
+    # staging model is then built empty, and a mirror folder without its file skips it.
+    optional_input: bool = False
 
     def __post_init__(self) -> None:
         """The entry's schema: a registry mistake fails at import, naming the source and field."""
@@ -124,6 +132,12 @@ class Source:
             problems.append("api_key_param: with api_key_env/api_key_connection, and only then")
         if self.pages != bool(self.api_file_name):
             problems.append("api_file_name: with pages, and only then")
+        if self.listing is not None and not re.fullmatch(
+            r"treasury_warehouse\.ingest\.listings:[a-z_][a-z0-9_]*", self.listing
+        ):
+            problems.append("listing: 'treasury_warehouse.ingest.listings:<function>'")
+        if self.listing is not None and self.url is None:
+            problems.append("listing: with the listing's url")
         for measure in self.measures:
             problems.extend(measure.problems())
         if problems:
@@ -168,6 +182,9 @@ UNVOTES_PACKAGE = "https://raw.githubusercontent.com/dgrtwo/unvotes/master/data"
 BEA_API = "https://apps.bea.gov/api/data"
 FRED_CSV = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
 FISCAL_API = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service"
+# The UN Digital Library's record "United Nations General Assembly Voting Data": its files,
+# as the catalogue's file API lists them (one CSV per release, the date in its name).
+UNDL_GA_VOTING_FILES = "https://digitallibrary.un.org/api/v1/file?recid=4060887"
 P = "treasury_warehouse.ingest.parsers"
 Q = "treasury_warehouse.ingest.suites"
 # Publishers release mid-month (TIC around the 15th-18th at 16:00 ET, BEA quarterly, the
@@ -583,6 +600,22 @@ SOURCES: dict[str, Source] = {
             dbt_source="unvotes.votes",
             staging_model="stg_unvotes__votes",
             compare=Comparison(("country_name",), "rcid", ("vote",), levels=False, why="a cast vote never changes"),
+        ),
+        Source(
+            name="un_votes_undl",
+            title="UN General Assembly votes (UN Digital Library voting data)",
+            publisher="unvotes",
+            file_name="undl/ga_voting.csv",
+            url=UNDL_GA_VOTING_FILES,
+            listing="treasury_warehouse.ingest.listings:undl_ga_voting",
+            optional_input=True,
+            schedule=WEEKLY,
+            parser=f"{P}.unvotes:parse_undl_votes",
+            suite=f"{Q}.unvotes:checks_undl_votes",
+            dbt_source="undl.votes",
+            staging_model="stg_undl__votes",
+            period_column="vote_date",
+            compare=Comparison(("country_code",), "rcid", ("vote",), levels=False, why="a cast vote never changes"),
         ),
         Source(
             name="un_votes_voeten",

@@ -216,11 +216,18 @@ def unpublished_selectors(settings: Settings) -> list[str]:
     """dbt selections of the models whose source has nothing published yet."""
     from treasury_warehouse.ingest.sources import SOURCES
 
-    published_sources = set()
-    for source in SOURCES.values():
-        if any((settings.published_dir / source.name).glob("*.parquet")):
-            published_sources.add(source.dbt_source)
-    return sorted({s.dbt_selector for s in SOURCES.values() if s.dbt_source not in published_sources})
+    published_sources = {SOURCES[name].dbt_source for name in published_source_names(settings)}
+    # An optional input is not left out: its staging model is built empty (source_is_published).
+    return sorted(
+        {s.dbt_selector for s in SOURCES.values() if s.dbt_source not in published_sources and not s.optional_input}
+    )
+
+
+def published_source_names(settings: Settings) -> list[str]:
+    """The registered sources with a vintage published."""
+    from treasury_warehouse.ingest.sources import SOURCES
+
+    return sorted(name for name in SOURCES if any((settings.published_dir / name).glob("*.parquet")))
 
 
 @contextmanager
@@ -528,10 +535,9 @@ def _build_with_quarantine(settings: Settings, current: Path | None, full: bool)
 
 def _build(settings: Settings, full: bool = False) -> Path:
     from treasury_warehouse.ingest import quarantine
-    from treasury_warehouse.ingest.sources import SOURCES
 
     excluded = unpublished_selectors(settings)
-    if len(excluded) == len({s.dbt_source for s in SOURCES.values()}):
+    if not published_source_names(settings):
         raise BuildFailed(
             "warehouse",
             str(settings.published_dir),
@@ -605,7 +611,9 @@ def build_facts(settings: Settings, build_path: Path, excluded: list[str], carry
     from treasury_warehouse.ingest.sources import SOURCES
     from treasury_warehouse.warehouse import freshness
 
+    published = published_source_names(settings)
     not_built = {selector.removeprefix("source:").removesuffix("+") for selector in excluded}
+    not_built |= {s.dbt_source for name, s in SOURCES.items() if s.optional_input and name not in published}
     built = {s.dbt_source for s in SOURCES.values()} - not_built
     verdicts = freshness.dbt_freshness(dbt_target_dir(settings))
     try:
@@ -627,6 +635,7 @@ def build_facts(settings: Settings, build_path: Path, excluded: list[str], carry
             "code_revision": freshness.code_revision(),
             "storage_version": STORAGE_VERSION,
             "sources_not_built": sorted(not_built),
+            "published_sources": published,
             "carried_from_build": (carry or {}).get("build"),
             "rebuilt_sources": (carry or {}).get("sources", []),
         },

@@ -194,7 +194,7 @@ def _compact_votes(content: bytes, source: str, file: str, required: list[str]) 
         for batch in reader:
             for column in required:
                 text = pc.utf8_trim_whitespace(batch.column(column))
-                if column == "rcid":  # checked as integers, kept as their text (the key's type)
+                if column in ("rcid", "undl_id"):  # checked as integers, kept as their text (the key's type)
                     try:
                         text = pc.cast(pc.cast(text, pa.int64()), pa.string())
                     except pa.ArrowInvalid:
@@ -355,31 +355,58 @@ def parse_voeten_votes(content: bytes, file: str = "UNVotes.csv") -> pd.DataFram
     )
 
 
+UNDL_COLUMNS = ["undl_id", "ms_code", "ms_name", "ms_vote", "date", "session", "resolution"]
+
+
 def parse_undl_votes(content: bytes, file: str = "ga_voting.csv") -> pd.DataFrame:
-    """The UN Digital Library voting CSV: ISO3 member codes and Y/N/A/X."""
+    """The UN Digital Library voting CSV (one row per member and roll call; its data
+    dictionary): ISO3 member codes (a few historical ones, SUN, YUG, ..., beside them),
+    Y/N/A/X (X: did not vote), the session (``ES-10`` for an emergency special session,
+    kept as no regular session) and the adopted resolution's symbol. Only these columns
+    are read, a block at a time (titles and subjects are most of the file's bytes). The
+    release date in the file's name (``2026_02_06_ga_voting.csv``) is the vintage."""
+    from treasury_warehouse.ingest.listings import release_date
+
     source = "un_votes_undl"
-    frame = _csv(content, source, file, ["undl_id", "ms_code", "ms_name", "ms_vote", "date", "session", "resolution"])
-    raw = frame["ms_vote"].str.strip().str.upper()
-    unknown = sorted(set(raw.unique()) - set(UNDL_VOTES))
+    frame = _compact_votes(content, source, file, UNDL_COLUMNS)
+    raw = frame["ms_vote"].astype(str).str.upper().astype("category")
+    unknown = sorted(set(raw.cat.categories) - set(UNDL_VOTES))
     if unknown:
         raise ParseError(source, file, "vote_values", f"expected Y, N, A, X or blank, found {unknown[:5]}")
-    votes = raw.astype("category").map(UNDL_VOTES).astype(str)
-    dates = _dates(frame["date"], source, file)
-    return pd.DataFrame(
+    votes = raw.map(UNDL_VOTES).astype("category")
+    days = frame["date"].cat.categories
+    parsed = pd.to_datetime(pd.Series(days), format="%Y-%m-%d", errors="coerce")
+    if parsed.isna().any():
+        bad = days[int(parsed.isna().to_numpy().nonzero()[0][0])]
+        line = int((frame["date"] == bad).to_numpy().nonzero()[0][0]) + 2
+        raise ParseError(source, f"{file} line {line}", "date", f"expected YYYY-MM-DD: {bad!r}")
+    dates = pd.Series(pd.Categorical.from_codes(frame["date"].cat.codes, categories=parsed)).astype("datetime64[ns]")
+    session_text = frame["session"].astype(str)
+    sessions = pd.to_numeric(session_text.where(session_text.str.fullmatch(r"\d+")), errors="coerce").astype("Int64")
+    odd = ~session_text.str.fullmatch(r"\d+|ES-\d+")
+    if odd.any():
+        first = int(odd.to_numpy().nonzero()[0][0])
+        detail = f"expected 79 or ES-10: {session_text[first]!r}"
+        raise ParseError(source, f"{file} line {first + 2}", "session", detail)
+    parsed_frame = pd.DataFrame(
         {
-            "rcid": frame["undl_id"].str.strip(),
-            "country_name": frame["ms_name"].str.strip(),
-            "country_code": frame["ms_code"].str.strip(),
-            "code_system": "iso3",
+            "rcid": frame["undl_id"],
+            "country_name": frame["ms_name"],
+            "country_code": frame["ms_code"],
+            "code_system": pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), categories=["iso3"]),
             "vote": votes,
             "vote_code": _vote_codes(votes, VOTE_CODES),
-            "session": _integers(frame["session"], source, file, "session"),
+            "session": sessions,
             "vote_date": dates,
             "vote_year": dates.dt.year.astype("int64"),
-            "resolution": frame["resolution"].str.strip().replace("", None),
+            "resolution": frame["resolution"].astype(str).replace("", None),
             "is_important_vote": False,
         }
     )
+    released = release_date(file)
+    if released is not None:
+        parsed_frame["vintage"] = pd.Timestamp(released)
+    return parsed_frame
 
 
 IDEAL_POINT_COLUMNS = [

@@ -1,0 +1,1 @@
+{{ latest_vintage_rows(ref('stg_undl__votes')) }}

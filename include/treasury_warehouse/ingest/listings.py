@@ -1,0 +1,61 @@
+"""The newest file of a publisher that lists its releases as files of one record.
+
+Each function takes the listing's bytes and URL and returns the newest file's URL and
+name; a listing that is not what the publisher documents (an HTML challenge page, no
+matching file) raises FetchError naming the source, the listing and the rule."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from datetime import date
+
+from treasury_warehouse.errors import FetchError
+
+# UN Digital Library, record 4060887: "2024_09_12_ga_resolutions_voting", "2025_7_23_ga_voting",
+# "2025_03_31_ga_voting_corr1", "2026_02_06_ga_voting" (months and days not always padded).
+UNDL_GA_VOTING = re.compile(r"(\d{4})_(\d{1,2})_(\d{1,2})_ga(?:_resolutions)?_voting(?:_corr(\d+))?")
+
+
+def undl_ga_voting(content: bytes, url: str, source: str = "un_votes_undl") -> tuple[str, str]:
+    """The newest General Assembly voting CSV of the record's file list (``/api/v1/file?recid=``:
+    a JSON array of ``{"name", "format", "url", ...}``): the latest date in the name, then
+    the highest correction."""
+    try:
+        files = json.loads(content)
+    except ValueError:
+        start = content[:80].decode("utf-8", "replace").strip()
+        raise FetchError(source, url, "listing", f"the file list is not JSON (a challenge page?): {start!r}") from None
+    if not isinstance(files, list):
+        raise FetchError(source, url, "listing", f"the file list is a {type(files).__name__}, not a JSON array")
+    found = []
+    for item in files:
+        if not isinstance(item, dict) or str(item.get("format", "")).lower() != ".csv":
+            continue
+        name = str(item.get("name", ""))
+        match = UNDL_GA_VOTING.fullmatch(name)
+        if match is None or not item.get("url"):
+            continue
+        year, month, day, correction = match.groups()
+        try:
+            released = date(int(year), int(month), int(day))
+        except ValueError:
+            continue
+        found.append((released, int(correction or 0), urllib.parse.urljoin(url, str(item["url"])), f"{name}.csv"))
+    if not found:
+        names = sorted(str(item.get("name")) for item in files if isinstance(item, dict))[:8]
+        raise FetchError(source, url, "listing", f"no <date>_ga_voting CSV among the record's files: {names}")
+    _, _, newest_url, newest_name = max(found)
+    return newest_url, newest_name
+
+
+def release_date(file_name: str) -> date | None:
+    """The release date a UN Digital Library file name carries, if any."""
+    match = UNDL_GA_VOTING.match(file_name)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
