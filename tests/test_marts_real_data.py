@@ -212,6 +212,10 @@ def test_the_answers_command_reads_the_report_models(real_warehouse: Path) -> No
     assert "El Salvador +92.7bn (holdings change, price moves included)" in best_buyers
     assert "United Kingdom +187.4bn," in best_buyers  # reported transactions: no label
     assert render(list(rows.values())).count("\n") == len(rows) + 1
+    # The historical votes end in 2019 and the corpus has no UN Digital Library release: the
+    # answers say how much of the blocs rests on that (Taiwan, Hong Kong, ... have no bloc).
+    carried = rows["Blocs resting on carried-forward alignment, Dec 2025"].warehouse
+    assert carried == "32 of 36 countries, 80% of foreign holdings; newest votes measured: 2019"
     supply = rows["Marketable Treasury debt and the foreign share, Dec 2025"]
     assert supply.warehouse == "$30.27tn outstanding; foreigners hold $9.27tn (30.6%)"
     wall = rows["Marketable debt maturing in 2026"]

@@ -658,6 +658,11 @@ def test_each_sentence_says_what_the_marts_say(published: Settings, tmp_path: Pa
     copy = editable_copy(published, tmp_path)
     with duckdb.connect(str(copy)) as con:  # the fixture has no full year of bloc flows: one is added
         con.execute("update report.rpt_bloc_flows_yearly set is_latest_full_year = false")
+        # Nor any bloc carried forward (its votes run past its holdings): one is said to be.
+        con.execute(
+            "update report.rpt_alignment_coverage_latest"
+            " set carried_forward_countries = 1, carried_forward_share = 0.25, latest_measured_year = 2016"
+        )
         con.execute(
             "insert into report.rpt_bloc_flows_yearly by name select bloc, 2024 as year,"
             " amount as best_available_net_purchases_usd_bn, true as is_full_year, true as is_latest_full_year"
@@ -665,7 +670,7 @@ def test_each_sentence_says_what_the_marts_say(published: Settings, tmp_path: Pa
         )
     summary = render(copy, tmp_path / "report")
     kinds = {s["kind"] for s in summary["sentences"]}
-    assert {"largest_buyer", "largest_seller", "bloc_year"} <= kinds, summary["sentences"]
+    assert {"largest_buyer", "largest_seller", "bloc_year", "carried_forward"} <= kinds, summary["sentences"]
     with duckdb.connect(str(copy), read_only=True) as con:
         for sentence in summary["sentences"]:
             text = sentence["text"]
@@ -687,6 +692,15 @@ def test_each_sentence_says_what_the_marts_say(published: Settings, tmp_path: Pa
                 ).fetchall()
                 assert f"{abs(value):,.1f}bn" in text
                 assert str(sentence["year"]) in text
+            elif sentence["kind"] == "carried_forward":
+                [(carried, share, measured)] = con.execute(
+                    "select carried_forward_countries, carried_forward_share, latest_measured_year"
+                    " from report.rpt_alignment_coverage_latest where strftime(period_month, '%Y-%m') = ?",
+                    [sentence["month"]],
+                ).fetchall()
+                assert f"{carried} of " in text
+                assert f"{share:.0%} of foreign holdings" in text
+                assert f"newest measured year is {measured}" in text
             else:
                 [(holdings,)] = con.execute(
                     "select holdings_all_maturities_usd_bn from marts.fct_holder_records_monthly where holder_name = ?"

@@ -47,6 +47,7 @@ coalesce(
 {% macro holder_classification(countries, blocs, on_date) -%}
     {{ bloc_or_not_classified(blocs ~ ".bloc", countries) }} as bloc,
     coalesce({{ blocs }}.is_carried_forward, false) as is_bloc_carried_forward,
+    {{ blocs }}.measured_year as bloc_measured_year,
     coalesce({{ countries }}.is_custodial_centre, false) as is_custodial_centre,
     {{ eu_member_on(countries, on_date) }} as is_eu_member_then
 {%- endmacro %}

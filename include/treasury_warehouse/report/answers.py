@@ -28,6 +28,24 @@ def _tn(value_usd_bn: float) -> str:
     return f"{'-' if value_usd_bn < 0 else ''}${abs(value_usd_bn) / 1e3:,.2f}tn"
 
 
+def _carried_forward(con: duckdb.DuckDBPyConnection) -> list[Answer]:
+    """How many countries, and what share of holdings, rest on carried-forward alignment."""
+    row = con.execute(
+        "select period_month, countries_counted, carried_forward_countries, carried_forward_share,"
+        " latest_measured_year from report.rpt_alignment_coverage_latest"
+    ).fetchone()
+    if row is None:
+        return []
+    month, counted, carried, share, measured = row
+    return [
+        Answer(
+            f"Blocs resting on carried-forward alignment, {month:%b %Y}",
+            f"{carried} of {counted} countries, {share:.0%} of foreign holdings; newest votes measured: {measured}",
+            "",
+        )
+    ]
+
+
 def _bloc_flows(con: duckdb.DuckDBPyConnection, year: int) -> list[Answer]:
     answers = []
     for bloc, published in [("most_aligned", "+463.9bn"), ("neutral", ""), ("least_aligned", "-125.24bn")]:
@@ -235,6 +253,7 @@ def answers(warehouse_path: Path, year: int = 2025) -> list[Answer]:
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         return [
             *_bloc_flows(con, year),
+            *_carried_forward(con),
             _non_allies(con, year),
             *_leaders(con, year),
             _china_low(con),

@@ -376,7 +376,33 @@ def sentences(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
         said += _records(con)
     if "rpt_bloc_flows_yearly" in tables:
         said += _bloc_totals(con)
+    if "rpt_alignment_coverage_latest" in tables:
+        said += _carried_forward(con)
     return said
+
+
+def _carried_forward(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
+    """How much of the blocs rests on alignment from an earlier year's votes."""
+    row = con.execute(
+        "select period_month, countries_counted, carried_forward_countries, carried_forward_share,"
+        " latest_measured_year from report.rpt_alignment_coverage_latest"
+    ).fetchone()
+    if row is None or not row[2]:
+        return []
+    month, counted, carried, share, measured = row
+    return [
+        Sentence(
+            f"In {month:%B %Y}, {carried} of {counted} named countries, holding {share:.0%} of foreign holdings,"
+            f" have a bloc carried forward from earlier UN votes (the newest measured year is {measured}).",
+            {
+                "kind": "carried_forward",
+                "month": f"{month:%Y-%m}",
+                "countries": int(carried),
+                "share": round(float(share), 3),
+                "latest_measured_year": None if measured is None else int(measured),
+            },
+        )
+    ]
 
 
 def _movers(con: duckdb.DuckDBPyConnection) -> list[Sentence]:

@@ -51,7 +51,10 @@ by_month as (
             holder_name || ' ' || round(holdings_all_maturities_usd_bn, 1), '; ' order by holder_rank
         ) filter (where holder_rank <= 5) as top_five_holders,
         max(holder_name) filter (where holder_rank = 1) as largest_holder,
-        count(*) as countries_counted
+        count(*) as countries_counted,
+        count(*) filter (where is_bloc_carried_forward) as carried_forward_countries,
+        coalesce(sum(holder_share) filter (where is_bloc_carried_forward), 0) as carried_forward_share,
+        max(bloc_measured_year) as latest_measured_year
     from countries
     group by period_month
 
@@ -72,6 +75,9 @@ select
     by_month.hhi_share,
     by_month.largest_holder,
     by_month.top_five_holders,
-    by_month.countries_counted
+    by_month.countries_counted,
+    by_month.carried_forward_countries,
+    by_month.carried_forward_share,
+    by_month.latest_measured_year
 from by_month
 inner join totals on by_month.period_month = totals.period_month
