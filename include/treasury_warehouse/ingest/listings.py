@@ -59,3 +59,51 @@ def release_date(file_name: str) -> date | None:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+
+
+# Harvard Dataverse: Voeten's "United Nations General Assembly Voting Data" (doi:10.7910/DVN/LEJUQZ).
+# Ideal points have been published as IdealpointsJuly2025.dta, IdealpointestimatesAll_Jun2024.csv,
+# Idealpointestimates1946-2025.tab (ingested: the .tab is Dataverse's copy, the original kept).
+IDEAL_POINTS = re.compile(r"idealpoint(?:s|estimates)[^/]*\.(?:dta|csv|tab)", re.IGNORECASE)
+
+
+def dataverse_ideal_points(content: bytes, url: str, source: str = "un_ideal_points") -> tuple[str, str]:
+    """The ideal-point file of the dataset's latest published version, from Dataverse's native
+    API (``/api/datasets/:persistentId/?persistentId=doi:...``: ``data.latestVersion.files[]``).
+    Downloaded by id from ``/api/access/datafile/{id}``, as uploaded (``format=original``)
+    when Dataverse ingested it as a table. Landed as ``<release date>__<file name>``: the
+    version's release date is the vintage, so a new version is a new vintage."""
+    try:
+        document = json.loads(content)
+        version = document["data"]["latestVersion"]
+        files = version["files"]
+    except (ValueError, KeyError, TypeError):
+        start = content[:80].decode("utf-8", "replace").strip()
+        raise FetchError(source, url, "listing", f"not a Dataverse dataset answer: {start!r}") from None
+    chosen = []
+    for entry in files:
+        data_file = entry.get("dataFile") or {}
+        name = str(data_file.get("originalFileName") or data_file.get("filename") or entry.get("label") or "")
+        if IDEAL_POINTS.fullmatch(name) and data_file.get("id") is not None:
+            chosen.append((name, data_file))
+    if len(chosen) != 1:
+        names = sorted(str((e.get("dataFile") or {}).get("filename")) for e in files)[:10]
+        found = "no" if not chosen else f"{len(chosen)}"
+        raise FetchError(source, url, "listing", f"{found} ideal-point files in the latest version: {names}")
+    name, data_file = chosen[0]
+    original = "?format=original" if data_file.get("tabularData") and data_file.get("originalFileName") else ""
+    released = str(version.get("releaseTime") or version.get("lastUpdateTime") or "")[:10]
+    try:
+        stamp = date.fromisoformat(released).isoformat()
+    except ValueError:
+        raise FetchError(source, url, "listing", f"the latest version has no release date: {released!r}") from None
+    return urllib.parse.urljoin(url, f"/api/access/datafile/{data_file['id']}{original}"), f"{stamp}__{name}"
+
+
+RELEASE_PREFIX = re.compile(r"(\d{4}-\d{2}-\d{2})__")
+
+
+def listed_release(file_name: str) -> date | None:
+    """The release date a listing put before a landed file's name (``2026-04-03__...``)."""
+    match = RELEASE_PREFIX.match(file_name)
+    return date.fromisoformat(match.group(1)) if match else None

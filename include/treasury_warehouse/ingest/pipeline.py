@@ -178,9 +178,13 @@ def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, o
     sha256 = path.parent.name
     frame = source.parse(read_landed(path), f"{path.name} (sha256 {sha256[:12]})")
     if "vintage" not in frame.columns:
-        # The file carries no release date: its vintage is when the publisher last
-        # changed it (Last-Modified) or, failing that, when it was landed.
-        frame["vintage"] = landed_vintage(read_manifest(path))
+        # The file carries no release date: its vintage is the one the publisher's listing
+        # gave (in the landed name), or when the publisher last changed it (Last-Modified)
+        # or, failing that, when it was landed.
+        from treasury_warehouse.ingest.listings import listed_release
+
+        listed = listed_release(path.name)
+        frame["vintage"] = pd.Timestamp(listed) if listed else landed_vintage(read_manifest(path))
     candidate = _candidate_path(settings, name, sha256)
     write_parquet_atomic(frame, candidate)
     vintage = pd.Timestamp(frame["vintage"].max()).date().isoformat()

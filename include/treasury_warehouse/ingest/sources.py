@@ -185,6 +185,8 @@ FISCAL_API = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service"
 # The UN Digital Library's record "United Nations General Assembly Voting Data": its files,
 # as the catalogue's file API lists them (one CSV per release, the date in its name).
 UNDL_GA_VOTING_FILES = "https://digitallibrary.un.org/api/v1/file?recid=4060887"
+# Harvard Dataverse's native API: Voeten's dataset, its latest published version and files.
+VOETEN_DATASET = "https://dataverse.harvard.edu/api/datasets/:persistentId/?persistentId=doi:10.7910/DVN/LEJUQZ"
 P = "treasury_warehouse.ingest.parsers"
 Q = "treasury_warehouse.ingest.suites"
 # Publishers release mid-month (TIC around the 15th-18th at 16:00 ET, BEA quarterly, the
@@ -636,7 +638,8 @@ SOURCES: dict[str, Source] = {
             title="UN General Assembly ideal points (Bailey, Strezhnev and Voeten)",
             publisher="unvotes",
             file_name="voeten_ideal_points/IdealpointsJuly2025.dta",
-            url=None,
+            url=VOETEN_DATASET,
+            listing="treasury_warehouse.ingest.listings:dataverse_ideal_points",
             schedule=WEEKLY,
             parser=f"{P}.unvotes:parse_ideal_points",
             suite=f"{Q}.unvotes:checks_ideal_points",
@@ -646,7 +649,7 @@ SOURCES: dict[str, Source] = {
             compare=Comparison(
                 ("ccode",),
                 "year",
-                ("ideal_point_all",),
+                ("ideal_point_final_passage",),
                 absolute=0.5,
                 levels=False,
                 why="each edition re-estimates every score; a move above 0.5 is a new model, not a revision",

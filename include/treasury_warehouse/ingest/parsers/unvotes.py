@@ -21,6 +21,7 @@ import bz2
 import gzip
 import io
 import lzma
+import re
 import tempfile
 
 import numpy as np
@@ -425,6 +426,8 @@ IDEAL_POINT_COLUMNS = [
 def parse_ideal_points(content: bytes, file: str = "Idealpoints.dta") -> pd.DataFrame:
     source = "un_ideal_points"
     name = file.split(" ")[0].lower()
+    # Landed from Dataverse as "<release date>__<file name>" (listings.dataverse_ideal_points).
+    name = name.split("__", 1)[1] if re.match(r"\d{4}-\d{2}-\d{2}__", name) else name
     if name.endswith(".dta"):
         refuse_html(content, source, file)
         try:
@@ -435,6 +438,12 @@ def parse_ideal_points(content: bytes, file: str = "Idealpoints.dta") -> pd.Data
         text = _text(content, source, file)
         sep = "\t" if name.endswith(".tab") else ","
         frame = pd.read_csv(io.StringIO(text), sep=sep)
+    # Editions differ in case (IdealPointFP, NVotesFP in the .tab of 2026) and the newest have
+    # the final-passage estimates alone: the all-votes and legacy ones are then null.
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    for optional in ("idealpointall", "idealpointlegacy", "nvotesall"):
+        if optional not in frame.columns:
+            frame[optional] = None
     missing = [c for c in IDEAL_POINT_COLUMNS if c not in frame.columns]
     if missing:
         raise ParseError(source, file, "columns", f"missing {missing}")
