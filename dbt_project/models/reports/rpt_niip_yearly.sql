@@ -9,7 +9,7 @@ with preferred as (
         source_table as net_source_table,
         vintage_released_on as net_vintage_released_on
     from {{ ref('fct_niip_preferred') }}
-    where frequency = 'annual'
+    where month(period_end) = 12  -- a year's end, from an annual or a fourth-quarter figure
 
 ),
 
@@ -22,7 +22,7 @@ gross as (
         source_table as gross_source_table,
         vintage_released_on as gross_vintage_released_on
     from {{ ref('fct_niip') }}
-    where frequency = 'annual' and assets_usd_bn is not null and liabilities_usd_bn is not null
+    where month(period_end) = 12 and assets_usd_bn is not null and liabilities_usd_bn is not null
     qualify row_number() over (
         partition by period_end order by vintage_released_on desc, source_table asc, vintage_sha256 asc
     ) = 1

@@ -207,6 +207,14 @@ NET_POSITION = Measure(
     10_000_000,
     "the net position was -$26tn in 2025; below -$100tn or above +$10tn is another unit or sign",
 )
+# The US assets and liabilities (FRED's IIPUSASSQ, IIPUSLIAQ), millions of dollars.
+US_GROSS_POSITION = Measure(
+    "value",
+    "usd_mn",
+    0,
+    500_000_000,
+    "US assets were about $36tn and liabilities $62tn at end 2024; above $500tn, or negative, is another unit",
+)
 # Fiscal Data's amounts are in $mn.
 FISCAL_RANGE = "the whole public debt was about $39tn in 2026; above $200tn is dollars read as millions"
 NIGHTLY = "nightly"
@@ -375,6 +383,32 @@ SOURCES: dict[str, Source] = {
                 why="BEA's quarterly revisions; the June annual update needs force",
             ),
         ),
+        *[
+            Source(
+                name=f"fred_{series.lower()}",
+                title=f"FRED {series}, US {side} (international investment position, quarterly)",
+                publisher="niip",
+                file_name=f"{series}.csv",
+                url=f"{FRED_CSV}{series}",
+                # Not in the shared corpus: skipped in a mirror folder without it.
+                optional_input=True,
+                schedule=NIGHTLY,
+                parser=f"{P}.fred:parse",
+                suite=f"{Q}.fred:checks",
+                dbt_source="fred.series",
+                staging_model="stg_fred__series",
+                period_column="observation_date",
+                measures=(US_GROSS_POSITION,),
+                compare=Comparison(
+                    ("series_id",),
+                    "observation_date",
+                    ("value",),
+                    relative=0.05,
+                    why="BEA's quarterly revisions; the June annual update needs force",
+                ),
+            )
+            for series, side in (("IIPUSASSQ", "assets abroad"), ("IIPUSLIAQ", "liabilities to foreigners"))
+        ],
         Source(
             name="fred_fdhbfin",
             title="FRED FDHBFIN, federal debt held by foreign and international investors",

@@ -1,9 +1,12 @@
 -- US net international investment position: one row per period, source and vintage. BEA
 -- table 1.2 gives assets, liabilities and net per year (lines 4, 36 and 1); FRED gives the
--- net position per quarter (IIPUSNETIQ) and per year (IIPUSNETIA). Every landed vintage is
--- kept, so a revision shows as two rows for a period; is_preferred marks the one to quote
--- per date (the newest release; on the same day BEA's own table, then the annual series,
--- then the quarterly one, then the later landing) and preference_reason says why.
+-- net position per quarter (IIPUSNETIQ) and per year (IIPUSNETIA), and assets and
+-- liabilities per quarter (IIPUSASSQ, IIPUSLIAQ: one row, fred_iipusassq_iipusliaq, where a
+-- release date has both; net = assets - liabilities). Every landed vintage is kept, so a
+-- revision shows as two rows for a period; is_preferred marks the one to quote per date (the
+-- newest release; on the same day BEA's own table, then FRED's assets and liabilities, then
+-- the annual series, then the quarterly one, then the later landing) and preference_reason
+-- says why.
 with from_table as (
 
     select
@@ -39,6 +42,36 @@ from_fred as (
 
 ),
 
+from_fred_gross as (
+
+    select
+        assets.period_end,
+        assets.frequency,
+        'fred_iipusassq_iipusliaq' as source_table,
+        assets.value as assets_usd_mn,
+        liabilities.value as liabilities_usd_mn,
+        assets.value - liabilities.value as net_usd_mn,
+        assets.vintage_released_on,
+        assets.vintage_sha256 || '+' || liabilities.vintage_sha256 as vintage_sha256,
+        greatest(assets.landed_at, liabilities.landed_at) as landed_at
+    from {{ ref('stg_fred__series') }} as assets
+    inner join {{ ref('stg_fred__series') }} as liabilities
+        on
+            assets.period_end = liabilities.period_end
+            and assets.vintage_released_on = liabilities.vintage_released_on
+            and liabilities.series_id = 'IIPUSLIAQ'
+    where
+        assets.series_id = 'IIPUSASSQ'
+        and assets.value is not null
+        and liabilities.value is not null
+    -- Two files of one series released the same day: the later landing of each.
+    qualify row_number() over (
+        partition by assets.period_end, assets.vintage_released_on
+        order by assets.landed_at desc, liabilities.landed_at desc
+    ) = 1
+
+),
+
 ranked as (
 
     select
@@ -49,7 +82,12 @@ ranked as (
             partition by period_end
             order by
                 vintage_released_on desc,
-                case source_table when 'bea_table_1_2' then 1 when 'fred_iipusnetia' then 2 else 3 end asc,
+                case source_table
+                    when 'bea_table_1_2' then 1
+                    when 'fred_iipusassq_iipusliaq' then 2
+                    when 'fred_iipusnetia' then 3
+                    else 4
+                end asc,
                 landed_at desc,
                 vintage_sha256 asc
         ) as preference,
@@ -58,6 +96,8 @@ ranked as (
         select * from from_table
         union all
         select * from from_fred
+        union all
+        select * from from_fred_gross
     ) as positions
 
 ),
@@ -101,8 +141,8 @@ select
             then 'newest release (' || strftime(ranked.vintage_released_on, '%Y-%m-%d') || ')'
         when ranked.preference = 1
             then
-                'released the same day as another figure: BEA table, then annual, then quarterly, '
-                || 'then the later landing'
+                'released the same day as another figure: BEA table, then assets and liabilities, then annual,'
+                || ' then quarterly, then the later landing'
         else
             'superseded by ' || preferred.source_table || ' released '
             || strftime(preferred.vintage_released_on, '%Y-%m-%d')

@@ -22,7 +22,14 @@ DATE_HEADERS = {"DATE", "observation_date"}
 
 
 # How often each series the registry reads is observed (the gate's period step).
-FREQUENCIES = {"IIPUSNETIQ": "quarterly", "FDHBFIN": "quarterly", "IIPUSNETIA": "annual", "ROWTSEA027N": "annual"}
+FREQUENCIES = {
+    "IIPUSNETIQ": "quarterly",
+    "IIPUSASSQ": "quarterly",
+    "IIPUSLIAQ": "quarterly",
+    "FDHBFIN": "quarterly",
+    "IIPUSNETIA": "annual",
+    "ROWTSEA027N": "annual",
+}
 
 
 @dataclass(frozen=True)
