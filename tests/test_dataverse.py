@@ -152,6 +152,7 @@ def test_the_ingest_follows_the_redirect_and_dates_the_vintage_by_the_version(
     assert Path(str(published["published"])).name.startswith("vintage=2026-04-03__")
     frame = pd.read_parquet(str(published["published"]))
     assert {"2", "710"} <= set(frame["ccode"])  # the US and China
+    assert set(frame["vintage_basis"]) == {"listing"}  # the version's release date
 
 
 def test_the_2026_edition_with_final_passage_estimates_alone_is_read() -> None:

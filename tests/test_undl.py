@@ -127,6 +127,7 @@ def test_the_ingest_lands_the_newest_release_under_its_name_and_dates_the_vintag
     assert frame["rcid"].nunique() == 10
     assert frame.loc[frame["country_code"] == "MEX", "vote"].value_counts()["absent"] == 1
     assert frame["session"].isna().sum() == 4  # the emergency special session's roll call
+    assert set(frame["vintage_basis"]) == {"file"}  # the date in the file's name
 
 
 def test_a_challenge_page_instead_of_the_list_fails_and_lands_nothing(
@@ -148,3 +149,24 @@ def test_a_mirror_folder_without_the_file_skips_the_source_saying_what_to_put_th
 
     with pytest.raises(SourceNotConfigured, match=r"rule 'mirror_file'.*unvotes/undl/ga_voting.csv"):
         fetch_and_land("un_votes_undl", settings)
+
+
+def test_a_file_without_a_release_stamp_is_dated_by_last_modified_or_else_left_undated(
+    mirror_server, tmp_path: Path
+) -> None:
+    """FRED's CSV has no release stamp: from a server that sends Last-Modified the vintage is
+    that day (a release date); read from a folder, only the landing day is known."""
+    import os
+
+    from treasury_warehouse.ingest.pipeline import parse_landed
+
+    served = mirror_server.root / "niip" / "FDHBFIN.csv"
+    os.utime(served, (1_700_000_000, 1_700_000_000))  # 2023-11-14
+    over_http = dataclasses.replace(Settings.from_env(), data_dir=tmp_path / "a", source_mirror=mirror_server.url)
+    parsed = parse_landed("fred_fdhbfin", str(fetch_and_land("fred_fdhbfin", over_http)["path"]), over_http)
+    assert (parsed["vintage"], parsed["vintage_basis"]) == ("2023-11-14", "last_modified")
+
+    folder = str(Path(__file__).resolve().parent / "fixtures" / "mirror")
+    from_folder = dataclasses.replace(Settings.from_env(), data_dir=tmp_path / "b", source_mirror=folder)
+    parsed = parse_landed("fred_fdhbfin", str(fetch_and_land("fred_fdhbfin", from_folder)["path"]), from_folder)
+    assert parsed["vintage_basis"] == "landed"

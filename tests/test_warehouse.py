@@ -19,6 +19,7 @@ import pytest
 from conftest import build_and_publish
 
 from treasury_warehouse.config import Settings
+from treasury_warehouse.ingest.pipeline import PIPELINE_REVISION
 from treasury_warehouse.ingest.sources import SOURCES
 from treasury_warehouse.warehouse import builds as warehouse
 
@@ -175,6 +176,22 @@ def test_meta_says_which_build_and_how_fresh_each_source_is(published: Settings)
     assert sources["ewn"][2] == "2020-12-31"  # the fixture ends in 2020: a year covers through 31 December
     assert sources["bea_iip_api"] == (False, None, None, "not_published", None, False)
     assert sources["un_votes"][3] == "not_checked"  # votes carry no date; their roll calls do
+    with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
+        dated = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select source_name, latest_vintage_released_on::varchar, release_date_basis, landed_at is not null,"
+                " days_since_release, live_path, mirror_path from meta.meta_sources"
+            ).fetchall()
+        }
+    # A release stamp in the file, or in its name (the Digital Library's, from the fixture's name
+    # ga_voting.csv: none, so landed), is a release date; a landing day is not one.
+    assert dated["tic_mfh"][:2] == ("2013-02-17", "file")
+    assert dated["fred_fdhbfin"][:4] == (None, "unknown", True, None)  # read from a mirror folder
+    assert dated["un_votes_undl"][:2] == (None, "unknown")
+    assert dated["wgc_gold_changes"][4:] == ("mirror_only", "gold/Changes_latest_as_of_Sep2024_IFS.xlsx")
+    assert dated["bea_iip_api"][4] == "key"
+    assert dated["un_votes_undl"][4] == "keyless"
 
 
 def test_bi_tools_are_offered_the_marts_and_meta_alone(published: Settings) -> None:
@@ -330,7 +347,7 @@ def test_a_new_vintage_that_breaks_the_build_is_quarantined_and_the_rest_is_buil
     # A vintage that passed its gate but breaks a dbt test: the same rows under a second
     # file name repeat stg_fred__series' key.
     [good] = (ingested.published_dir / "fred_fdhbfin").glob("*.parquet")
-    bad = good.with_name("vintage=2017-01-02__0badf11e0000__r1.parquet")
+    bad = good.with_name(f"vintage=2017-01-02__0badf11e0000__r{PIPELINE_REVISION}.parquet")
     shutil.copyfile(good, bad)
 
     rebuilt = warehouse.build(ingested)
@@ -822,6 +839,7 @@ def test_the_cli_names_what_it_publishes_and_every_publication_shows_its_report(
     warehouse.publish(settings, second)
     env = {**os.environ, "DATA_DIR": str(settings.data_dir), "KEEP_BUILDS": "5"}
     env.pop("WAREHOUSE_PATH", None)
+    env.pop("SOURCE_MIRROR", None)
 
     def cli(*args: str) -> str:
         done = subprocess.run(
@@ -839,7 +857,13 @@ def test_the_cli_names_what_it_publishes_and_every_publication_shows_its_report(
     assert json.loads((report.parent / "report.json").read_text())["build"]
     listed = cli("builds")
     assert f"* {warehouse.build_id(first)}  (held since" in listed
-    assert "held: " in cli("summary")
+    summary = cli("summary")
+    assert "held: " in summary
+    # Fetching from the publishers (no mirror), the sources only a mirror can give are named.
+    assert (
+        "mirror only, no keyless download (meta.meta_sources.mirror_path names each file):"
+        " bea_iip_table, ewn, imf_gold, un_votes_voeten, wgc_gold_changes"
+    ) in summary
     forward = cli("rollforward")
     assert f"published {warehouse.build_id(second)} in place of {warehouse.build_id(first)}; not held" in forward
     assert report.resolve() == (warehouse.sidecar(second, "report") / "index.html").resolve()

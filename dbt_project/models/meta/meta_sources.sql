@@ -1,10 +1,12 @@
--- One row per registered source: the newest vintage the marts read, when it was
--- released and landed, the last period it covers, and dbt's freshness verdict. The
+-- One row per registered source: how it is fetched, the newest vintage the marts read,
+-- when it was released (null when unknown) and landed, the last period it covers, and
+-- dbt's freshness verdict. The
 -- facts come from the build step (WAREHOUSE_BUILD_FACTS, key source_status).
 {%- set rows = source_status_rows() %}
 {%- set columns = [
-    'source_name', 'title', 'dbt_source', 'url', 'is_built', 'latest_vintage_released_on',
-    'latest_vintage_sha256', 'landed_at', 'last_period_covered', 'freshness_status', 'freshness_warn_after_days',
+    'source_name', 'title', 'dbt_source', 'url', 'live_path', 'mirror_path', 'is_built', 'latest_vintage_released_on',
+    'release_date_basis', 'latest_vintage_sha256', 'landed_at', 'last_period_covered', 'freshness_status',
+    'freshness_warn_after_days',
 ] %}
 with status as (
 
@@ -34,8 +36,11 @@ select
     cast(title as varchar) as title,
     cast(dbt_source as varchar) as dbt_source,
     cast(url as varchar) as url,
+    cast(live_path as varchar) as live_path,
+    cast(mirror_path as varchar) as mirror_path,
     cast(is_built as boolean) as is_built,
     cast(latest_vintage_released_on as date) as latest_vintage_released_on,
+    cast(release_date_basis as varchar) as release_date_basis,
     cast(latest_vintage_sha256 as varchar) as latest_vintage_sha256,
     cast(landed_at as timestamptz) at time zone 'UTC' as landed_at,
     cast(last_period_covered as date) as last_period_covered,

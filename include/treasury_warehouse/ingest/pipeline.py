@@ -118,7 +118,8 @@ def _landed(name: str, landed: Landed) -> dict[str, object]:
 
 # Bump when a parser or suite changes what is published: files published by an earlier
 # revision are then parsed and gated again, and replaced, instead of being skipped as unchanged.
-PIPELINE_REVISION = 1
+# 2: every published file says where its vintage date comes from (vintage_basis).
+PIPELINE_REVISION = 2
 
 
 def is_published(name: str, sha256: str, settings: Settings) -> bool:
@@ -126,9 +127,13 @@ def is_published(name: str, sha256: str, settings: Settings) -> bool:
     return any((settings.published_dir / name).glob(f"vintage=*__{sha256[:12]}__r{PIPELINE_REVISION}.parquet"))
 
 
-def landed_vintage(manifest: dict[str, object]) -> pd.Timestamp:
+def _last_modified(manifest: dict[str, object]) -> str | None:
     headers = manifest.get("http_headers") or {}
-    modified = headers.get("Last-Modified") if isinstance(headers, dict) else None
+    return headers.get("Last-Modified") if isinstance(headers, dict) else None
+
+
+def landed_vintage(manifest: dict[str, object]) -> pd.Timestamp:
+    modified = _last_modified(manifest)
     stamp = pd.Timestamp(str(modified)) if modified else pd.Timestamp(str(manifest["fetched_at"]))
     return pd.Timestamp(stamp.date())
 
@@ -177,14 +182,17 @@ def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, o
     path = Path(landed_path)
     sha256 = path.parent.name
     frame = source.parse(read_landed(path), f"{path.name} (sha256 {sha256[:12]})")
+    basis = "file"  # a release stamp in the file or its name, read by the parser
     if "vintage" not in frame.columns:
         # The file carries no release date: its vintage is the one the publisher's listing
         # gave (in the landed name), or when the publisher last changed it (Last-Modified)
-        # or, failing that, when it was landed.
+        # or, failing that, when it was landed (the release date is then unknown).
         from treasury_warehouse.ingest.listings import listed_release
 
         listed = listed_release(path.name)
-        frame["vintage"] = pd.Timestamp(listed) if listed else landed_vintage(read_manifest(path))
+        manifest = read_manifest(path)
+        frame["vintage"] = pd.Timestamp(listed) if listed else landed_vintage(manifest)
+        basis = "listing" if listed else "last_modified" if _last_modified(manifest) else "landed"
     candidate = _candidate_path(settings, name, sha256)
     write_parquet_atomic(frame, candidate)
     vintage = pd.Timestamp(frame["vintage"].max()).date().isoformat()
@@ -193,6 +201,7 @@ def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, o
         "candidate": str(candidate),
         "rows": len(frame),
         "vintage": vintage,
+        "vintage_basis": basis,
         "sha256": sha256,
         "landed_path": str(path),
     }
@@ -278,6 +287,9 @@ def publish_candidate(name: str, validated: dict[str, object], settings: Setting
         "source_url": str(manifest["url"]),
         "source_sha256": str(validated["sha256"]),
         "landed_at": pd.Timestamp(str(manifest["fetched_at"])),
+        # Where the vintage's date comes from: file, listing, last_modified, or landed (the
+        # publisher's release date unknown); meta.meta_sources keeps the two apart.
+        "vintage_basis": str(validated.get("vintage_basis") or "landed"),
     }
     target = published_path(settings, name, str(validated["vintage"]), str(validated["sha256"]))
     rows = _write_with_columns(Path(str(validated["candidate"])), target, provenance)

@@ -1040,7 +1040,8 @@ def mart_lines(settings: Settings) -> list[str]:
 
 
 def freshness_lines(settings: Settings) -> list[str]:
-    """The published build's stale sources and those not in it, from its meta tables."""
+    """The published build's stale sources, those not in it and, fetching from the publishers,
+    those only a mirror can provide, from its meta tables."""
     import duckdb
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -1049,7 +1050,23 @@ def freshness_lines(settings: Settings) -> list[str]:
             " where is_stale order by source_name"
         ).fetchall()
         missing = [r[0] for r in con.execute("select source_name from meta.meta_sources where not is_built").fetchall()]
+        columns = {r[0] for r in con.execute("describe meta.meta_sources").fetchall()}
+        mirror_only = (
+            [
+                r[0]
+                for r in con.execute(
+                    "select source_name from meta.meta_sources where live_path = 'mirror_only' order by 1"
+                ).fetchall()
+            ]
+            if "live_path" in columns and not settings.source_mirror
+            else []
+        )
     lines = []
+    if mirror_only:  # fetched from the publishers: these cannot be, and say so every night
+        lines.append(
+            "mirror only, no keyless download (meta.meta_sources.mirror_path names each file): "
+            + ", ".join(mirror_only)
+        )
     if stale:
         names = [name for name, _, _ in stale]
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")

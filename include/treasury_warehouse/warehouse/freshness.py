@@ -52,6 +52,18 @@ def _as_date(value: object) -> str | None:
     return str(value)[:10]
 
 
+# Where a release date can come from (ingest.pipeline.parse_landed): a stamp in the file or
+# its name, the publisher's listing, or its Last-Modified header. "landed" is not one.
+RELEASE_BASES = ("file", "listing", "last_modified")
+
+
+def live_path(source: Source) -> str:
+    """How the source is fetched without a mirror: keyless, with a key, or not at all."""
+    if source.api_key_env:
+        return "key"
+    return "keyless" if source.url else "mirror_only"
+
+
 def latest_vintage(settings: Settings, source: Source) -> dict | None:
     """The newest published vintage of a source, chosen as the marts choose it: the latest
     release date, then the latest landing."""
@@ -65,18 +77,24 @@ def latest_vintage(settings: Settings, source: Source) -> dict | None:
     with duckdb.connect() as con:
         try:
             # Paths are the project's own files, quotes doubled; the column name comes from the registry.
+            relation = f"read_parquet([{paths}], union_by_name = true)"
+            columns = {r[0] for r in con.execute(f"describe select * from {relation}").fetchall()}  # noqa: S608
+            basis = "any_value(vintage_basis)" if "vintage_basis" in columns else "null"
             row = con.execute(
-                f"select vintage, source_sha256, max(landed_at), {period}"  # noqa: S608
-                f" from read_parquet([{paths}], union_by_name = true)"
+                f"select vintage, source_sha256, max(landed_at), {period}, {basis}"  # noqa: S608
+                f" from {relation}"
                 " group by vintage, source_sha256 order by vintage desc, max(landed_at) desc limit 1"
             ).fetchone()
         except duckdb.Error as exc:
             raise PipelineError(
                 source.name, str(settings.published_dir / source.name), "published_readable", str(exc)
             ) from exc
-    released, sha256, landed_at, last_period = row
+    vintage, sha256, landed_at, last_period, basis = row
+    # A vintage dated by its landing says nothing of when the publisher released the file.
+    known = basis in RELEASE_BASES
     return {
-        "latest_vintage_released_on": _as_date(released),
+        "latest_vintage_released_on": _as_date(vintage) if known else None,
+        "release_date_basis": basis if known else "unknown",
         "latest_vintage_sha256": sha256,
         "landed_at": landed_at.isoformat() if landed_at is not None else None,
         "last_period_covered": _as_date(last_period),
@@ -115,11 +133,14 @@ def source_status(settings: Settings, built_sources: set[str], freshness: dict[s
                 "title": source.title,
                 "dbt_source": source.dbt_source,
                 "url": source.url,
+                "live_path": live_path(source),
+                "mirror_path": f"{source.publisher}/{source.file_name}",
                 "is_built": vintage is not None,
                 **(
                     vintage
                     or {
                         "latest_vintage_released_on": None,
+                        "release_date_basis": None,
                         "latest_vintage_sha256": None,
                         "landed_at": None,
                         "last_period_covered": None,
