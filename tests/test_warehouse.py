@@ -862,7 +862,7 @@ def test_the_cli_names_what_it_publishes_and_every_publication_shows_its_report(
     # Fetching from the publishers (no mirror), the sources only a mirror can give are named.
     assert (
         "mirror only, no keyless download (meta.meta_sources.mirror_path names each file):"
-        " bea_iip_table, ewn, imf_gold, un_votes_voeten, wgc_gold_changes"
+        " bea_iip_table, imf_gold, un_votes_voeten, wgc_gold_changes"
     ) in summary
     forward = cli("rollforward")
     assert f"published {warehouse.build_id(second)} in place of {warehouse.build_id(first)}; not held" in forward

@@ -107,3 +107,23 @@ def listed_release(file_name: str) -> date | None:
     """The release date a listing put before a landed file's name (``2026-04-03__...``)."""
     match = RELEASE_PREFIX.match(file_name)
     return date.fromisoformat(match.group(1)) if match else None
+
+
+# Brookings' page for the External Wealth of Nations database links each edition's workbook
+# under wp-content/uploads/<year>/<month>/ (EWN-dataset_12-2022.xlsx,
+# EWN-dataset-year-end-2024_2.27.26.xlsx): names vary, the upload folder dates them.
+EWN_LINK = re.compile(
+    r"""(?:href|src)=["']([^"']*/wp-content/uploads/(\d{4})/(\d{2})/(EWN[^"'/]*\.xlsx))["']""", re.IGNORECASE
+)
+
+
+def brookings_ewn(content: bytes, url: str, source: str = "ewn") -> tuple[str, str]:
+    """The newest EWN workbook the Brookings page links: the latest upload month, then the
+    last link in the page's order. Landed as ``<upload month's first day>__<file name>``."""
+    page = content.decode("utf-8", "replace")
+    links = [(int(y), int(m), i, link, name) for i, (link, y, m, name) in enumerate(EWN_LINK.findall(page))]
+    if not links:
+        start = " ".join(page[:120].split())
+        raise FetchError(source, url, "listing", f"the page links no EWN workbook (.xlsx): {start!r}")
+    year, month, _, link, name = max(links)
+    return urllib.parse.urljoin(url, link), f"{date(year, month, 1).isoformat()}__{name}"

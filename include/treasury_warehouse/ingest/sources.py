@@ -185,6 +185,8 @@ FISCAL_API = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service"
 # The UN Digital Library's record "United Nations General Assembly Voting Data": its files,
 # as the catalogue's file API lists them (one CSV per release, the date in its name).
 UNDL_GA_VOTING_FILES = "https://digitallibrary.un.org/api/v1/file?recid=4060887"
+# The External Wealth of Nations database's page at Brookings, which links each edition.
+EWN_PAGE = "https://www.brookings.edu/articles/the-external-wealth-of-nations-database/"
 # Harvard Dataverse's native API: Voeten's dataset, its latest published version and files.
 VOETEN_DATASET = "https://dataverse.harvard.edu/api/datasets/:persistentId/?persistentId=doi:10.7910/DVN/LEJUQZ"
 P = "treasury_warehouse.ingest.parsers"
@@ -578,7 +580,8 @@ SOURCES: dict[str, Source] = {
             title="External Wealth of Nations (Lane and Milesi-Ferretti): positions by country and year",
             publisher="niip",
             file_name="EWN-dataset_12-2022.xlsx",
-            url=None,
+            url=EWN_PAGE,
+            listing="treasury_warehouse.ingest.listings:brookings_ewn",
             schedule=WEEKLY,
             parser=f"{P}.gold:parse_ewn",
             suite=f"{Q}.gold:checks_ewn",
