@@ -7,18 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import NOT_IN_CORPUS
 
 from tools import mutations
 from treasury_warehouse.ingest.sources import SOURCES, Source
 
 FILE_SOURCES = [s for s in SOURCES.values() if not s.api_key_env]
-# Sources the shared corpus has no file of (its MANIFEST lists them as searched for, not
-# obtained): their fixtures are mutated above, in the publisher's documented layout.
-NOT_IN_CORPUS = {
-    "un_votes_undl": "the UN Digital Library's GA voting CSV",
-    "fred_iipusassq": "FRED's US assets series",
-    "fred_iipusliaq": "FRED's US liabilities series",
-}
 REAL_FILE_SOURCES = [s for s in FILE_SOURCES if s.name not in NOT_IN_CORPUS]
 
 

@@ -398,7 +398,7 @@ def _scaled_tables(real_published: Path, target: Path, factor: int) -> None:
                         when u < p_yes then 'yes' when u < p_yes + p_abstain then 'abstain' else 'no' end as vote,
                     case when replica = 0 then vote_code
                         when u < p_yes then 1 when u < p_yes + p_abstain then 2 else 3 end as vote_code,
-                    vintage, source_file, source_url, source_sha256, landed_at
+                    vintage, source_file, source_url, source_sha256, landed_at, vintage_basis
                 from drawn, dist
             ) to '{target / "un_votes" / votes.name}' (format parquet)
             """  # noqa: S608 (the benchmark's own paths and numbers)
