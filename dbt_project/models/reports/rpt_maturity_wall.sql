@@ -5,7 +5,8 @@ select
     maturity_year,
     security_class,
     maturing_usd_bn,
-    sum(maturing_usd_bn) over (partition by maturity_year) as year_maturing_usd_bn,
+    cast(sum(cast(maturing_usd_bn as decimal(38, 9))) over (partition by maturity_year) as double)
+        as year_maturing_usd_bn,
     is_partial_year,
     vintage_sha256
 from {{ ref('fct_treasury_maturities_yearly') }}

@@ -18,7 +18,9 @@ by_month as (
         record_date,
         cast(date_trunc('month', maturity_date) as date) as maturity_month,
         security_class,
-        sum(outstanding_usd_mn) as maturing_usd_mn,
+        -- Summed exactly (decimal): a sum of doubles depends on the order rows arrive in,
+        -- which parallel reads vary, and a carried build must equal a full one to the bit.
+        sum(cast(outstanding_usd_mn as decimal(38, 6))) as maturing_usd_mn,
         cast(count(*) as bigint) as securities,
         max(vintage_sha256) as vintage_sha256
     from securities
@@ -31,9 +33,9 @@ select
     record_date,
     maturity_month,
     security_class,
-    maturing_usd_mn / 1000 as maturing_usd_bn,
+    cast(maturing_usd_mn / 1000 as double) as maturing_usd_bn,
     securities,
-    maturing_usd_mn / sum(maturing_usd_mn) over (partition by record_date) as listed_share,
+    cast(maturing_usd_mn / sum(maturing_usd_mn) over (partition by record_date) as double) as listed_share,
     record_date = max(record_date) over () as is_latest_record_date,
     vintage_sha256
 from by_month

@@ -7,7 +7,7 @@ with by_year as (
         record_date,
         year(maturity_month) as maturity_year,
         security_class,
-        sum(maturing_usd_bn) as maturing_usd_bn,
+        sum(cast(maturing_usd_bn as decimal(38, 9))) as maturing_usd_bn,  -- exact, as the monthly mart
         cast(sum(securities) as bigint) as securities,
         max(vintage_sha256) as vintage_sha256
     from {{ ref('fct_treasury_maturities_monthly') }}
@@ -20,10 +20,11 @@ select
     record_date,
     maturity_year,
     security_class,
-    maturing_usd_bn,
+    cast(maturing_usd_bn as double) as maturing_usd_bn,
     securities,
-    maturing_usd_bn / sum(maturing_usd_bn) over (partition by record_date) as listed_share,
-    maturing_usd_bn / sum(maturing_usd_bn) over (partition by record_date, maturity_year) as year_share,
+    cast(maturing_usd_bn / sum(maturing_usd_bn) over (partition by record_date) as double) as listed_share,
+    cast(maturing_usd_bn / sum(maturing_usd_bn) over (partition by record_date, maturity_year) as double)
+        as year_share,
     maturity_year = year(record_date) as is_partial_year,
     record_date = max(record_date) over () as is_latest_record_date,
     vintage_sha256
