@@ -3,6 +3,7 @@ its own AIRFLOW_HOME before anything imports Airflow."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import http.server
@@ -68,6 +69,44 @@ def fixture_mirror() -> Path:
 @pytest.fixture
 def fixture_bytes() -> bytes:
     return (FIXTURE_MIRROR / "tic" / "mfhhis01.txt").read_bytes()
+
+
+class PublisherHandler(http.server.BaseHTTPRequestHandler):
+    """A publisher's server in a test: subclasses ``answer`` a GET; each request's path is
+    kept in ``server.requests``."""
+
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)
+        self.answer()
+
+    def answer(self) -> None:
+        raise NotImplementedError
+
+    def send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def publisher(handler: type[http.server.BaseHTTPRequestHandler], **state: object) -> Iterator[http.server.HTTPServer]:
+    """A real HTTP server on 127.0.0.1 answering with handler; state becomes its attributes."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.requests = []
+    for name, value in state.items():
+        setattr(httpd, name, value)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 class MirrorServer:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PublisherHandler, publisher
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError
@@ -57,36 +57,24 @@ def data_file(file_id: int, filename: str, original: str | None = None) -> dict:
     return {"label": filename, "restricted": False, "dataFile": entry}
 
 
-class Dataverse(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
+class Dataverse(PublisherHandler):
+    def answer(self) -> None:
         server = self.server
-        server.requests.append(self.path)
         if self.path == f"/api/datasets/:persistentId/?persistentId={DOI}":
-            return self._send(200, json.dumps(server.dataset).encode(), "application/json")
+            return self.send(200, json.dumps(server.dataset).encode(), "application/json")
         if self.path.startswith("/api/access/datafile/"):
             self.send_response(303)  # Dataverse hands out a signed storage URL
             self.send_header("Location", f"/storage/{self.path.rsplit('/', 1)[1]}&X-Amz-Expires=60")
             self.end_headers()
             return None
         if self.path.startswith("/storage/") and self.path in server.stored:
-            return self._send(200, server.stored[self.path], "application/octet-stream")
-        return self._send(404, b"not found", "text/plain")
-
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+            return self.send(200, server.stored[self.path], "application/octet-stream")
+        return self.send(404, b"not found", "text/plain")
 
 
 @pytest.fixture
 def dataverse() -> Iterator[http.server.HTTPServer]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Dataverse)
-    httpd.dataset = dataset(
+    answer = dataset(
         "2026-04-03T15:02:11Z",
         [
             data_file(13642024, "Codebook_IdealPointEstimates1946-2025.txt"),
@@ -94,13 +82,9 @@ def dataverse() -> Iterator[http.server.HTTPServer]:
             data_file(11837234, "AgreementScores.csv"),
         ],
     )
-    httpd.stored = {"/storage/13642025?format=original&X-Amz-Expires=60": DTA.read_bytes()}
-    httpd.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    stored = {"/storage/13642025?format=original&X-Amz-Expires=60": DTA.read_bytes()}
+    with publisher(Dataverse, dataset=answer, stored=stored) as httpd:
+        yield httpd
 
 
 def test_the_ideal_point_file_is_chosen_by_name_and_its_original_asked_for() -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PublisherHandler, publisher
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError
@@ -26,36 +26,19 @@ PAGE = """<!DOCTYPE html><html><body><h1>The External Wealth of Nations Database
 </body></html>"""
 
 
-class Brookings(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.requests.append(self.path)
+class Brookings(PublisherHandler):
+    def answer(self) -> None:
         if self.path == "/articles/the-external-wealth-of-nations-database/":
-            return self._send(200, self.server.page.encode(), "text/html")
+            return self.send(200, self.server.page.encode(), "text/html")
         if self.path == "/wp-content/uploads/2026/02/EWN-dataset-year-end-2024_2.27.26.xlsx":
-            return self._send(200, WORKBOOK.read_bytes(), "application/vnd.ms-excel")
-        return self._send(404, b"not found", "text/plain")
-
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+            return self.send(200, WORKBOOK.read_bytes(), "application/vnd.ms-excel")
+        return self.send(404, b"not found", "text/plain")
 
 
 @pytest.fixture
 def brookings() -> Iterator[http.server.HTTPServer]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Brookings)
-    httpd.page = PAGE
-    httpd.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with publisher(Brookings, page=PAGE) as httpd:
+        yield httpd
 
 
 def test_the_newest_upload_is_chosen_and_dated_by_its_month() -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PublisherHandler, publisher
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError, SourceNotConfigured
@@ -25,30 +25,19 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mirror" / "unvotes" / 
 RECORD = "4060887"
 
 
-class DigitalLibrary(http.server.BaseHTTPRequestHandler):
+class DigitalLibrary(PublisherHandler):
     """GET /api/v1/file?recid=4060887 (the list) and /record/4060887/files/<name> (a file)."""
 
-    def do_GET(self) -> None:
+    def answer(self) -> None:
         server = self.server
-        server.requests.append(self.path)
         if self.path.startswith(f"/api/v1/file?recid={RECORD}"):
             body = server.listing if isinstance(server.listing, bytes) else json.dumps(server.listing).encode()
             kind = "text/html" if body.lstrip().startswith(b"<") else "application/json"
-            return self._send(200, body, kind)
+            return self.send(200, body, kind)
         prefix = f"/record/{RECORD}/files/"
         if self.path.startswith(prefix) and self.path[len(prefix) :] in server.files:
-            return self._send(200, server.files[self.path[len(prefix) :]], "text/csv")
-        return self._send(404, b"not found", "text/plain")
-
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+            return self.send(200, server.files[self.path[len(prefix) :]], "text/csv")
+        return self.send(404, b"not found", "text/plain")
 
 
 def entry(name: str, fmt: str = ".csv", url: str | None = None) -> dict:
@@ -57,21 +46,16 @@ def entry(name: str, fmt: str = ".csv", url: str | None = None) -> dict:
 
 @pytest.fixture
 def library() -> Iterator[http.server.HTTPServer]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DigitalLibrary)
     older = FIXTURE.read_bytes()
-    httpd.files = {"2025_9_19_ga_voting.csv": older, "2026_02_06_ga_voting.csv": older}
-    httpd.listing = [
+    listing = [
         entry("2025_9_19_ga_voting"),
         entry("2025_09_19_ga_voting_md", ".md"),
         entry("2026_02_06_ga_voting"),
         entry("2026_02_06_ga_voting_md", ".md"),
     ]
-    httpd.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    files = {"2025_9_19_ga_voting.csv": older, "2026_02_06_ga_voting.csv": older}
+    with publisher(DigitalLibrary, listing=listing, files=files) as httpd:
+        yield httpd
 
 
 def live(library: http.server.HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:

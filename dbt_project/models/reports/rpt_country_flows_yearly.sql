@@ -33,33 +33,9 @@ select
     yearly.includes_price_moves,
     yearly.months_covered,
     coalesce(yearly.year = latest_full_year.year, false) as is_latest_full_year,
-    case
-        when yearly.best_available_net_purchases_usd_bn is not null
-            then row_number() over (
-                partition by yearly.year, yearly.best_available_net_purchases_usd_bn is null
-                order by yearly.best_available_net_purchases_usd_bn desc, yearly.holder_name asc
-            )
-    end as best_available_buyer_rank,
-    case
-        when yearly.best_available_net_purchases_usd_bn is not null
-            then row_number() over (
-                partition by yearly.year, yearly.best_available_net_purchases_usd_bn is null
-                order by yearly.best_available_net_purchases_usd_bn asc, yearly.holder_name asc
-            )
-    end as best_available_seller_rank,
-    case
-        when yearly.reported_net_purchases_usd_bn is not null
-            then row_number() over (
-                partition by yearly.year, yearly.reported_net_purchases_usd_bn is null
-                order by yearly.reported_net_purchases_usd_bn desc, yearly.holder_name asc
-            )
-    end as reported_buyer_rank,
-    case
-        when yearly.reported_net_purchases_usd_bn is not null
-            then row_number() over (
-                partition by yearly.year, yearly.reported_net_purchases_usd_bn is null
-                order by yearly.reported_net_purchases_usd_bn asc, yearly.holder_name asc
-            )
-    end as reported_seller_rank
+    {{ rank_in_year('yearly.best_available_net_purchases_usd_bn', 'desc') }} as best_available_buyer_rank,
+    {{ rank_in_year('yearly.best_available_net_purchases_usd_bn', 'asc') }} as best_available_seller_rank,
+    {{ rank_in_year('yearly.reported_net_purchases_usd_bn', 'desc') }} as reported_buyer_rank,
+    {{ rank_in_year('yearly.reported_net_purchases_usd_bn', 'asc') }} as reported_seller_rank
 from yearly
 cross join latest_full_year

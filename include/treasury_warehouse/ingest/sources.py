@@ -222,6 +222,29 @@ FISCAL_RANGE = "the whole public debt was about $39tn in 2026; above $200tn is d
 NIGHTLY = "nightly"
 WEEKLY = "weekly"
 
+
+def fred(
+    series: str, what: str, measure: Measure, relative: float, why: str, *, optional_input: bool = False
+) -> Source:
+    """A FRED series download (fredgraph.csv): one source per series, all read by stg_fred__series."""
+    return Source(
+        name=f"fred_{series.lower()}",
+        title=f"FRED {series}, {what}",
+        publisher="niip",
+        file_name=f"{series}.csv",
+        url=f"{FRED_CSV}{series}",
+        optional_input=optional_input,
+        schedule=NIGHTLY,
+        parser=f"{P}.fred:parse",
+        suite=f"{Q}.fred:checks",
+        dbt_source="fred.series",
+        staging_model="stg_fred__series",
+        period_column="observation_date",
+        measures=(measure,),
+        compare=Comparison(("series_id",), "observation_date", ("value",), relative=relative, why=why),
+    )
+
+
 SOURCES: dict[str, Source] = {
     source.name: source
     for source in [
@@ -364,131 +387,62 @@ SOURCES: dict[str, Source] = {
                 why="as the BEA table",
             ),
         ),
-        Source(
-            name="fred_iipusnetiq",
-            title="FRED IIPUSNETIQ, US net international investment position",
-            publisher="niip",
-            file_name="IIPUSNETIQ.csv",
-            url=f"{FRED_CSV}IIPUSNETIQ",
-            schedule=NIGHTLY,
-            parser=f"{P}.fred:parse",
-            suite=f"{Q}.fred:checks",
-            dbt_source="fred.series",
-            staging_model="stg_fred__series",
-            period_column="observation_date",
-            measures=(NET_POSITION,),
-            compare=Comparison(
-                ("series_id",),
-                "observation_date",
-                ("value",),
-                relative=0.05,
-                why="BEA's quarterly revisions; the June annual update needs force",
-            ),
+        fred(
+            "IIPUSNETIQ",
+            "US net international investment position",
+            NET_POSITION,
+            0.05,
+            "BEA's quarterly revisions; the June annual update needs force",
         ),
-        *[
-            Source(
-                name=f"fred_{series.lower()}",
-                title=f"FRED {series}, US {side} (international investment position, quarterly)",
-                publisher="niip",
-                file_name=f"{series}.csv",
-                url=f"{FRED_CSV}{series}",
-                # Not in the shared corpus: skipped in a mirror folder without it.
-                optional_input=True,
-                schedule=NIGHTLY,
-                parser=f"{P}.fred:parse",
-                suite=f"{Q}.fred:checks",
-                dbt_source="fred.series",
-                staging_model="stg_fred__series",
-                period_column="observation_date",
-                measures=(US_GROSS_POSITION,),
-                compare=Comparison(
-                    ("series_id",),
-                    "observation_date",
-                    ("value",),
-                    relative=0.05,
-                    why="BEA's quarterly revisions; the June annual update needs force",
-                ),
-            )
-            for series, side in (("IIPUSASSQ", "assets abroad"), ("IIPUSLIAQ", "liabilities to foreigners"))
-        ],
-        Source(
-            name="fred_fdhbfin",
-            title="FRED FDHBFIN, federal debt held by foreign and international investors",
-            publisher="niip",
-            file_name="FDHBFIN.csv",
-            url=f"{FRED_CSV}FDHBFIN",
-            schedule=NIGHTLY,
-            parser=f"{P}.fred:parse",
-            suite=f"{Q}.fred:checks",
-            dbt_source="fred.series",
-            staging_model="stg_fred__series",
-            period_column="observation_date",
-            measures=(
-                Measure(
-                    "value",
-                    "usd_bn",
-                    0,
-                    50_000,
-                    "about $9,000bn in 2025: a holding is never negative, and $50tn is no longer $bn",
-                ),
-            ),
-            compare=Comparison(
-                ("series_id",),
-                "observation_date",
-                ("value",),
-                relative=0.01,
-                why="TIC revisions move a quarter by $0.4-2.1bn of ~$6,000bn",
-            ),
+        # Not in the shared corpus: skipped in a mirror folder without them.
+        fred(
+            "IIPUSASSQ",
+            "US assets abroad (international investment position, quarterly)",
+            US_GROSS_POSITION,
+            0.05,
+            "BEA's quarterly revisions; the June annual update needs force",
+            optional_input=True,
         ),
-        Source(
-            name="fred_iipusnetia",
-            title="FRED IIPUSNETIA, US net international investment position (annual)",
-            publisher="niip",
-            file_name="IIPUSNETIA.csv",
-            url=f"{FRED_CSV}IIPUSNETIA",
-            schedule=NIGHTLY,
-            parser=f"{P}.fred:parse",
-            suite=f"{Q}.fred:checks",
-            dbt_source="fred.series",
-            staging_model="stg_fred__series",
-            period_column="observation_date",
-            measures=(NET_POSITION,),
-            compare=Comparison(
-                ("series_id",),
-                "observation_date",
-                ("value",),
-                relative=0.05,
-                why="BEA's annual update revises recent years; a benchmark needs force",
-            ),
+        fred(
+            "IIPUSLIAQ",
+            "US liabilities to foreigners (international investment position, quarterly)",
+            US_GROSS_POSITION,
+            0.05,
+            "BEA's quarterly revisions; the June annual update needs force",
+            optional_input=True,
         ),
-        Source(
-            name="fred_rowtsea027n",
-            title="FRED ROWTSEA027N, rest of the world: Treasury securities held (Z.1, annual)",
-            publisher="niip",
-            file_name="ROWTSEA027N.csv",
-            url=f"{FRED_CSV}ROWTSEA027N",
-            schedule=NIGHTLY,
-            parser=f"{P}.fred:parse",
-            suite=f"{Q}.fred:checks",
-            dbt_source="fred.series",
-            staging_model="stg_fred__series",
-            period_column="observation_date",
-            measures=(
-                Measure(
-                    "value",
-                    "usd_mn",
-                    0,
-                    100_000_000,
-                    "Z.1: the rest of the world held about $8.6tn of Treasuries in 2024; above $100tn is another unit",
-                ),
+        fred(
+            "FDHBFIN",
+            "federal debt held by foreign and international investors",
+            Measure(
+                "value",
+                "usd_bn",
+                0,
+                50_000,
+                "about $9,000bn in 2025: a holding is never negative, and $50tn is no longer $bn",
             ),
-            compare=Comparison(
-                ("series_id",),
-                "observation_date",
-                ("value",),
-                relative=0.05,
-                why="the Financial Accounts revise recent years each quarter",
+            0.01,
+            "TIC revisions move a quarter by $0.4-2.1bn of ~$6,000bn",
+        ),
+        fred(
+            "IIPUSNETIA",
+            "US net international investment position (annual)",
+            NET_POSITION,
+            0.05,
+            "BEA's annual update revises recent years; a benchmark needs force",
+        ),
+        fred(
+            "ROWTSEA027N",
+            "rest of the world: Treasury securities held (Z.1, annual)",
+            Measure(
+                "value",
+                "usd_mn",
+                0,
+                100_000_000,
+                "Z.1: the rest of the world held about $8.6tn of Treasuries in 2024; above $100tn is another unit",
             ),
+            0.05,
+            "the Financial Accounts revise recent years each quarter",
         ),
         Source(
             name="fiscal_mspd_summary",
