@@ -273,3 +273,24 @@ def test_niip_2024_one_preferred_figure(real_warehouse: Path) -> None:
     )
     assert rows[0] == ("fred_iipusnetia", pytest.approx(-26_539.47), True)
     assert [preferred for *_, preferred in rows].count(True) == 1
+
+
+def test_meta_keeps_release_dates_apart_from_landing_days(real_warehouse: Path) -> None:
+    """On the shared corpus, read from a folder: the TIC footers and the BEA file's name date
+    their vintages; FRED's CSVs carry no date, so only their landing day is known. FRED's
+    assets and liabilities series, not in the corpus, are not built, while the series that
+    share their staging model are."""
+    rows = {
+        name: rest
+        for name, *rest in query(
+            real_warehouse,
+            "select source_name, is_built, latest_vintage_released_on::varchar, release_date_basis"
+            " from meta.meta_sources",
+        )
+    }
+    assert rows["tic_mfh"] == [True, "2026-03-18", "file"]
+    assert rows["bea_iip_table"] == [True, "2023-06-28", "file"]
+    assert rows["fred_iipusnetiq"] == [True, None, "unknown"]
+    assert rows["fred_iipusassq"] == [False, None, None]
+    [(not_built,)] = query(real_warehouse, "select sources_not_built from meta.meta_build")
+    assert "fred.series" not in not_built

@@ -613,7 +613,10 @@ def build_facts(settings: Settings, build_path: Path, excluded: list[str], carry
 
     published = published_source_names(settings)
     not_built = {selector.removeprefix("source:").removesuffix("+") for selector in excluded}
-    not_built |= {s.dbt_source for name, s in SOURCES.items() if s.optional_input and name not in published}
+    # An optional input with nothing published is built empty: not built, unless another
+    # published source shares its dbt source (FRED's series share one).
+    feeding = {SOURCES[name].dbt_source for name in published}
+    not_built |= {s.dbt_source for s in SOURCES.values() if s.optional_input and s.dbt_source not in feeding}
     built = {s.dbt_source for s in SOURCES.values()} - not_built
     verdicts = freshness.dbt_freshness(dbt_target_dir(settings))
     try:
