@@ -131,6 +131,7 @@ def test_a_wrong_measure_fails_at_import(measure: Measure, problem: str) -> None
         ("url", "ftp://example.org/mfh.txt"),
         ("api_key_env", "TIC_KEY"),
         ("pages", True),
+        ("no_live_path", "behind a login"),
     ],
 )
 def test_a_wrong_entry_fails_at_import_naming_its_field(field: str, value: object) -> None:

@@ -4,7 +4,8 @@
 -- facts come from the build step (WAREHOUSE_BUILD_FACTS, key source_status).
 {%- set rows = source_status_rows() %}
 {%- set columns = [
-    'source_name', 'title', 'dbt_source', 'url', 'live_path', 'mirror_path', 'is_built', 'latest_vintage_released_on',
+    'source_name', 'title', 'dbt_source', 'url', 'live_path', 'no_live_path', 'mirror_path', 'is_built',
+    'latest_vintage_released_on',
     'release_date_basis', 'latest_vintage_sha256', 'landed_at', 'last_period_covered', 'freshness_status',
     'freshness_warn_after_days',
 ] %}
@@ -37,6 +38,7 @@ select
     cast(dbt_source as varchar) as dbt_source,
     cast(url as varchar) as url,
     cast(live_path as varchar) as live_path,
+    cast(no_live_path as varchar) as no_live_path,
     cast(mirror_path as varchar) as mirror_path,
     cast(is_built as boolean) as is_built,
     cast(latest_vintage_released_on as date) as latest_vintage_released_on,

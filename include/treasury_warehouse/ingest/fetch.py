@@ -89,8 +89,16 @@ def is_permanent(error: FetchError) -> bool:
     return error.rule in {"readable", "mirror_exists"} or (error.status is not None and 400 <= error.status < 500)
 
 
-def fetch(url: str, source: str, *, session: requests.Session | None = None, secret: str | None = None) -> Fetched:
-    """Return the bytes behind url; raise FetchError naming the source on any failure.
+def fetch(
+    url: str,
+    source: str,
+    *,
+    session: requests.Session | None = None,
+    secret: str | None = None,
+    accept: str | None = None,
+) -> Fetched:
+    """Return the bytes behind url (asking for the media type accept, over HTTP); raise
+    FetchError naming the source on any failure.
 
     A secret in the URL (an API key) is replaced by *** in what is returned and raised."""
     parsed = urllib.parse.urlparse(url)
@@ -99,7 +107,7 @@ def fetch(url: str, source: str, *, session: requests.Session | None = None, sec
         for logger in URLLIB3_LOGGERS:  # they log request lines and retried URLs, query string included
             logging.getLogger(logger).addFilter(redaction)
         try:
-            fetched = _fetch_http(url, source, session or http_session())
+            fetched = _fetch_http(url, source, session or http_session(), accept)
         except FetchError as exc:
             raise FetchError(
                 source, redacted(exc.file, secret), exc.rule, redacted(exc.detail, secret), exc.status
@@ -126,9 +134,10 @@ def _why(exc: requests.RequestException) -> str:
     return f"{type(reason).__name__}: {text}"[:200]
 
 
-def _fetch_http(url: str, source: str, session: requests.Session) -> Fetched:
+def _fetch_http(url: str, source: str, session: requests.Session, accept: str | None = None) -> Fetched:
+    headers = {"Accept": accept} if accept else None
     try:
-        response = session.get(url, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+        response = session.get(url, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), headers=headers)
     except requests.RequestException as exc:
         raise FetchError(source, url, "reachable", f"no response after retries: {_why(exc)}") from exc
     if response.status_code >= 400:

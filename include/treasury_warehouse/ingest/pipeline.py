@@ -60,8 +60,8 @@ def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) ->
                 f" leave SOURCE_MIRROR empty to fetch it from {source.url}",
             )
     url = source_url(source.url or "", source.publisher, source.file_name, settings.source_mirror)
-    from_api = source.pages and not settings.source_mirror
-    landed_name = source.api_file_name if from_api and source.api_file_name else Path(source.file_name).name
+    live = not settings.source_mirror
+    landed_name = source.api_file_name if live and source.api_file_name else Path(source.file_name).name
     log.info("fetching %s from %s", name, url)
     try:
         if source.listing and not settings.source_mirror:
@@ -70,7 +70,10 @@ def fetch_and_land(name: str, settings: Settings, api_key: str | None = None) ->
             choose = getattr(listings, source.listing.partition(":")[2])
             url, landed_name = choose(fetch(url, name).content, url, name)
             log.info("fetching %s's newest file %s from %s", name, landed_name, url)
-        fetched = fetch_pages(url, name) if from_api else fetch(url, name)
+        if live and source.pages:
+            fetched = fetch_pages(url, name)
+        else:
+            fetched = fetch(url, name, accept=source.accept if live else None)
     except FetchError as exc:
         if exc.rule == "reachable" and not settings.source_mirror:
             raise FetchError(

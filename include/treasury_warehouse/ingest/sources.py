@@ -92,10 +92,13 @@ class Source:
     compare: Comparison | None = None
     # The amount columns, each with its unit and bounds (the gate reads them from here).
     measures: tuple[Measure, ...] = ()
-    # Fiscal Data's API pages its answers: follow links.next and land one document, named
-    # api_file_name (the mirror holds the site's download under file_name).
+    # Fiscal Data's API pages its answers: follow links.next. A live answer in another
+    # format than the mirror's file is landed as api_file_name (the mirror holds the
+    # site's download, or an extract, under file_name); accept is the media type the
+    # live request asks for (an Accept header).
     pages: bool = False
     api_file_name: str | None = None
+    accept: str | None = None
     # Keyed APIs: the environment variable, or else the Airflow connection (its password),
     # that holds the key, and the query parameter it is sent in. Never logged or landed.
     api_key_env: str | None = None
@@ -109,6 +112,9 @@ class Source:
     # others (newer votes beside the historical ones) instead of being needed by them. Its
     # staging model is then built empty, and a mirror folder without its file skips it.
     optional_input: bool = False
+    # Why a source has no keyless live path (a key, a registration wall, a file its publisher
+    # withdrew and another source replaces): the night's summary and meta.sources say it.
+    no_live_path: str | None = None
 
     def __post_init__(self) -> None:
         """The entry's schema: a registry mistake fails at import, naming the source and field."""
@@ -130,12 +136,16 @@ class Source:
             problems.append("url: http(s), or None for a mirror-only source")
         if bool(self.api_key_env or self.api_key_connection) != bool(self.api_key_param):
             problems.append("api_key_param: with api_key_env/api_key_connection, and only then")
-        if self.pages != bool(self.api_file_name):
-            problems.append("api_file_name: with pages, and only then")
+        if self.pages and not self.api_file_name:
+            problems.append("pages: a paged API lands one document, named by api_file_name")
+        if (self.api_file_name or self.accept) and self.url is None:
+            problems.append("api_file_name, accept: for a live URL only")
         if self.listing is not None and not re.fullmatch(
             r"treasury_warehouse\.ingest\.listings:[a-z_][a-z0-9_]*", self.listing
         ):
             problems.append("listing: 'treasury_warehouse.ingest.listings:<function>'")
+        if (self.url is None or self.api_key_env is not None) != (self.no_live_path is not None):
+            problems.append("no_live_path: the reason, for a source without a keyless URL, and only then")
         if self.listing is not None and self.url is None:
             problems.append("listing: with the listing's url")
         for measure in self.measures:
@@ -189,6 +199,10 @@ UNDL_GA_VOTING_FILES = "https://digitallibrary.un.org/api/v1/file?recid=4060887"
 EWN_PAGE = "https://www.brookings.edu/articles/the-external-wealth-of-nations-database/"
 # Harvard Dataverse's native API: Voeten's dataset, its latest published version and files.
 VOETEN_DATASET = "https://dataverse.harvard.edu/api/datasets/:persistentId/?persistentId=doi:10.7910/DVN/LEJUQZ"
+# The IMF's data API (SDMX 2.1 REST, keyless): International Liquidity, every economy's gold
+# reserves in fine troy ounces, quarterly (key COUNTRY.INDICATOR.UNIT.FREQUENCY), as SDMX-CSV.
+IMF_GOLD = "https://api.imf.org/external/sdmx/2.1/data/IMF.STA,IL/.RGV_REVS.FTO.Q?startPeriod=1950"
+SDMX_CSV = "application/vnd.sdmx.data+csv;version=1.0.0;labels=both"
 P = "treasury_warehouse.ingest.parsers"
 Q = "treasury_warehouse.ingest.suites"
 # Publishers release mid-month (TIC around the 15th-18th at 16:00 ET, BEA quarterly, the
@@ -345,6 +359,8 @@ SOURCES: dict[str, Source] = {
             publisher="niip",
             file_name="bea_iip_table1.2_annual_release_2023-06-28.csv",
             url=None,
+            no_live_path="BEA publishes Table 1.2 in its interactive tables only;"
+            " the BEA API (with a key) and FRED's IIPUSASSQ, IIPUSLIAQ and IIPUSNETIQ carry the position forward",
             schedule=WEEKLY,
             parser=f"{P}.bea_iip:parse",
             suite=f"{Q}.bea_iip:checks",
@@ -368,6 +384,8 @@ SOURCES: dict[str, Source] = {
             file_name="bea_iip_api.json",
             url=f"{BEA_API}?method=GetData&DataSetName=IIP&TypeOfInvestment=Net,FinAssets,FinLiabs"
             "&Component=Pos&Frequency=A,QNSA&Year=ALL&ResultFormat=JSON",
+            no_live_path="BEA's API needs a registered key (BEA_API_KEY or the Airflow connection bea_api);"
+            " FRED's keyless series carry the position forward without one",
             schedule=WEEKLY,
             parser=f"{P}.bea_iip:parse_api",
             suite=f"{Q}.bea_iip:checks_api",
@@ -616,6 +634,8 @@ SOURCES: dict[str, Source] = {
             publisher="unvotes",
             file_name="voeten_unvotes_2016/UNVotesPublished.RData",
             url=None,
+            no_live_path="withdrawn from Voeten's Dataverse dataset (no roll-call file since version 38);"
+            " un_votes_undl carries the votes forward",
             schedule=WEEKLY,
             parser=f"{P}.unvotes:parse_voeten_votes",
             suite=f"{Q}.unvotes:checks_voeten_votes",
@@ -678,10 +698,12 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             name="imf_gold",
-            title="IMF IFS official gold reserves, fine troy ounces (CSV extract)",
+            title="IMF official gold reserves, fine troy ounces, quarterly (IL dataflow; IFS extract in a mirror)",
             publisher="gold",
             file_name="imf_ifs_gold_reserves_quarterly_fine_troy_oz_1950Q1-2019Q3.csv",
-            url=None,
+            url=IMF_GOLD,
+            api_file_name="imf_il_gold_reserves_quarterly.csv",
+            accept=SDMX_CSV,
             schedule=WEEKLY,
             parser=f"{P}.gold:parse_imf_gold",
             suite=f"{Q}.gold:checks_imf_gold",
@@ -712,6 +734,8 @@ SOURCES: dict[str, Source] = {
             publisher="gold",
             file_name="Changes_latest_as_of_Sep2024_IFS.xlsx",
             url=None,
+            no_live_path="the World Gold Council's Goldhub files need a registered login;"
+            " imf_gold carries official gold forward",
             schedule=WEEKLY,
             parser=f"{P}.gold:parse_wgc_changes",
             suite=f"{Q}.gold:checks_wgc_changes",

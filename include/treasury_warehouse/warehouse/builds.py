@@ -1054,22 +1054,21 @@ def freshness_lines(settings: Settings) -> list[str]:
         ).fetchall()
         missing = [r[0] for r in con.execute("select source_name from meta.meta_sources where not is_built").fetchall()]
         columns = {r[0] for r in con.execute("describe meta.meta_sources").fetchall()}
-        mirror_only = (
-            [
-                r[0]
-                for r in con.execute(
-                    "select source_name from meta.meta_sources where live_path = 'mirror_only' order by 1"
-                ).fetchall()
-            ]
-            if "live_path" in columns and not settings.source_mirror
+        without = (
+            con.execute(
+                "select source_name, live_path, no_live_path from meta.meta_sources"
+                " where live_path <> 'keyless' order by live_path desc, source_name"
+            ).fetchall()
+            if "no_live_path" in columns and not settings.source_mirror
             else []
         )
     lines = []
-    if mirror_only:  # fetched from the publishers: these cannot be, and say so every night
+    if without:  # fetched from the publishers: these cannot be (or need a key), and say why every night
         lines.append(
-            "mirror only, no keyless download (meta.meta_sources.mirror_path names each file): "
-            + ", ".join(mirror_only)
+            f"{len(without)} sources without a keyless live path (each needs its key, or a mirror holding"
+            " meta.meta_sources.mirror_path):"
         )
+        lines.extend(f"  {name} ({kind.replace('_', ' ')}): {why}" for name, kind, why in without)
     if stale:
         names = [name for name, _, _ in stale]
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")

@@ -135,6 +135,7 @@ def source_status(settings: Settings, built_sources: set[str], freshness: dict[s
                 "url": source.url,
                 "live_path": live_path(source),
                 "mirror_path": f"{source.publisher}/{source.file_name}",
+                "no_live_path": source.no_live_path,
                 "is_built": vintage is not None,
                 **(
                     vintage

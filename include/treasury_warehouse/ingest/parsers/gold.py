@@ -3,8 +3,12 @@
 - World Bank WDI bulk CSV (``API_FI.RES.TOTL.CD_DS2_en_csv_v2_*.csv``): a UTF-8 BOM, four
   preamble lines ("Data Source", "Last Updated Date"), the header ``Country Name, Country
   Code, Indicator Name, Indicator Code, 1960..`` and a trailing empty column; current US$.
-- IMF IFS official gold, quarterly, in fine troy ounces, in the CSV extract layout
-  ``Country Name,Time Period,Value[,tonnes]`` (``Time Period`` like ``2019Q3``).
+- IMF official gold, quarterly, in fine troy ounces: the IFS CSV extract layout
+  ``Country Name,Time Period,Value[,tonnes]`` (``Time Period`` like ``2019Q3``), or the IMF
+  data API's SDMX-CSV 1.0 answer for dataflow IMF.STA:IL, key ``.RGV_REVS.FTO.Q``
+  (``DATAFLOW,COUNTRY,INDICATOR,UNIT,FREQUENCY,TIME_PERIOD,OBS_VALUE`` then attributes,
+  among them ``SCALE``, the power of ten the value is in; ``TIME_PERIOD`` like ``2025-Q2``;
+  with ``labels=both`` a code reads ``CHN: China, People's Republic of``).
 - World Gold Council "changes" workbook (``Changes_latest_as_of_<MonYYYY>_IFS.xlsx``): sheets
   ``Monthly`` (helper rows, header on row 8: Country Lookup Column, Country, Comments,
   month dates) and ``Annual`` (Country, Comments, years); values are changes in tonnes.
@@ -78,10 +82,18 @@ def parse_wb_indicator(content: bytes, file: str = "API_FI.RES.TOTL.CD.csv") -> 
     )
 
 
+# The IMF data API names entities by code: the world aggregate and the anchors the gate
+# and the marts look for keep the names the IFS extract gives them.
+IMF_IFS_NAMES = {"G001": "World", "USA": "United States", "CHN": "China, P.R.: Mainland"}
+SDMX_CSV_COLUMNS = ["DATAFLOW", "COUNTRY", "INDICATOR", "UNIT", "FREQUENCY", "TIME_PERIOD", "OBS_VALUE"]
+
+
 def parse_imf_gold(content: bytes, file: str = "imf_ifs_gold.csv") -> pd.DataFrame:
     source = "imf_gold"
     text = decode_text(content, source, file)
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    if len(frame.columns) and frame.columns[0] == "DATAFLOW":
+        return _imf_gold_sdmx(frame, source, file)
     required = ["Country Name", "Time Period", "Value"]
     if list(frame.columns[:3]) != required:
         raise ParseError(source, f"{file} line 1", "header", f"expected {required}, found {list(frame.columns)}")
@@ -103,6 +115,51 @@ def parse_imf_gold(content: bytes, file: str = "imf_ifs_gold.csv") -> pd.DataFra
             "gold_fine_troy_oz": ounces.astype("float64"),
             # Recomputed with the exact factor; extracts often carry ounces / 32,000.
             "gold_tonnes": (ounces / TROY_OUNCES_PER_TONNE).astype("float64"),
+        }
+    )
+
+
+def _code(value: str) -> str:
+    return value.split(":", 1)[0].strip()
+
+
+def _imf_gold_sdmx(frame: pd.DataFrame, source: str, file: str) -> pd.DataFrame:
+    """The IMF data API's SDMX-CSV: gold reserves in fine troy ounces times 10**SCALE."""
+    frame.columns = [_code(c) for c in frame.columns]  # labels=both heads "COUNTRY: Country"
+    missing = [c for c in SDMX_CSV_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ParseError(source, f"{file} line 1", "header", f"SDMX-CSV without {missing}: found {list(frame.columns)}")
+    scale_column = next((c for c in ("SCALE", "UNIT_MULT") if c in frame.columns), None)
+    if scale_column is None:
+        raise ParseError(source, f"{file} line 1", "scale", "no SCALE (or UNIT_MULT) column: the unit is unknown")
+    for column, expected in (("INDICATOR", "RGV_REVS"), ("UNIT", "FTO"), ("FREQUENCY", "Q")):
+        found = set(frame[column].map(_code)) - {expected}
+        if found:
+            raise ParseError(source, file, column.lower(), f"{column} expected {expected}, found {sorted(found)}")
+    frame = frame[frame["OBS_VALUE"].str.strip() != ""]  # a period the country did not report
+    quarter = frame["TIME_PERIOD"].str.extract(r"^(\d{4})-?Q([1-4])$")
+    if quarter.isna().any(axis=None):
+        bad = frame.loc[quarter.isna().any(axis=1), "TIME_PERIOD"].iloc[0]
+        raise ParseError(source, file, "period", f"TIME_PERIOD: expected YYYY-Qn, found {bad!r}")
+    scale = pd.to_numeric(frame[scale_column].map(_code), errors="coerce")
+    value = pd.to_numeric(frame["OBS_VALUE"], errors="coerce")
+    for name, parsed, raw in ((scale_column, scale, frame[scale_column]), ("OBS_VALUE", value, frame["OBS_VALUE"])):
+        if parsed.isna().any():
+            bad = raw[parsed.isna()].iloc[0]
+            raise ParseError(source, file, "numeric_cell", f"{name}: expected a number, found {bad!r}")
+    ounces = value * 10.0**scale
+    codes = frame["COUNTRY"].map(_code)
+    labels = frame["COUNTRY"].str.partition(":")[2].str.strip()
+    names = codes.map(IMF_IFS_NAMES).fillna(labels.where(labels != "", codes))
+    ends = pd.to_datetime(
+        {"year": quarter[0].astype(int), "month": quarter[1].astype(int) * 3, "day": 1}
+    ) + pd.offsets.MonthEnd(0)
+    return pd.DataFrame(
+        {
+            "country_name": names.to_numpy(),
+            "period_end": ends.to_numpy(),
+            "gold_fine_troy_oz": ounces.astype("float64").to_numpy(),
+            "gold_tonnes": (ounces / TROY_OUNCES_PER_TONNE).astype("float64").to_numpy(),
         }
     )
 
