@@ -40,7 +40,18 @@ def report_warehouse():
         print(f"report: {page}")
         return str(page)
 
-    render()
+    @task(retries=2)
+    def send_digest() -> str:
+        """What the published build brings, sent once through the Airflow connection
+        warehouse_digest (a chat webhook or e-mail); without one, in this log only."""
+        from treasury_warehouse.config import Settings
+        from treasury_warehouse.orchestration.digest import channel_from_airflow, deliver
+
+        how = deliver(Settings.from_env(), channel_from_airflow())
+        print(f"digest: {how}")
+        return how
+
+    render() >> send_digest()
 
 
 report_warehouse()

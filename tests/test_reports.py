@@ -13,11 +13,12 @@ from pathlib import Path
 import yaml
 
 from treasury_warehouse.config import PROJECT_ROOT
+from treasury_warehouse.orchestration import digest
 from treasury_warehouse.report import answers, nightly
 
 MODELS = PROJECT_ROOT / "dbt_project" / "models"
 REPORTS = MODELS / "reports"
-READERS = {"nightly_report": nightly, "answers": answers}
+READERS = {"nightly_report": nightly, "answers": answers, "nightly_digest": digest}
 
 
 def relations_read(module) -> set[str]:

@@ -772,7 +772,7 @@ def test_the_report_page_opens_in_chromium(report: Path) -> None:
     assert errors == []
     assert len(images) >= 6
     assert all(complete and width > 0 for complete, width in images), images
-    assert headings == ["Who finances the US Treasury", "What changed", "Charts"]
+    assert headings == ["Who finances the US Treasury", "What changed", "Where things stand", "Charts"]
     assert (REPORT_OUTPUT / "report.png").stat().st_size > 10_000
 
 

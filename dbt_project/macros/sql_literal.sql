@@ -27,6 +27,11 @@
     {{ return(build_facts().get('source_status') or []) }}
 {%- endmacro %}
 
+{#- What this build brings, per source (key changes): a list of dicts (meta_changes). -#}
+{% macro change_rows() -%}
+    {{ return(build_facts().get('changes') or []) }}
+{%- endmacro %}
+
 {#- What dbt knows of this run: started_at (UTC, ISO), started_on (date), dbt_version, invocation_id. -#}
 {% macro run_fact(name) -%}
     {{ return({
@@ -49,4 +54,20 @@
 {#- Whether a source (its registry name) has anything published for this build. -#}
 {% macro source_is_published(name) -%}
     {{ return(name in (build_fact('published_sources') or [])) }}
+{%- endmacro %}
+
+{#- Attach the published build this one follows (build fact previous_build_path) read-only
+    as previous_build, and return which of the relations ('<schema>.<table>') it holds; an
+    older build may lack some. Outside a pipeline build: none. The model detaches it. -#}
+{% macro previous_build_relations(relations) -%}
+    {%- set path = build_fact('previous_build_path') -%}
+    {%- if not execute or not path -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- do run_query("attach if not exists " ~ sql_literal(path) ~ " as previous_build (read_only)") -%}
+    {%- set held = run_query(
+        "select table_schema || '.' || table_name from information_schema.tables"
+        ~ " where table_catalog = 'previous_build'"
+    ).columns[0].values() -%}
+    {{ return(relations | select('in', held) | list) }}
 {%- endmacro %}

@@ -4,15 +4,18 @@ mirror served over HTTP on 127.0.0.1, and a corrupted release is stopped at the 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import WebhookServer
 
 from treasury_warehouse.ingest.sources import SOURCES
 
@@ -156,6 +159,33 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     assert (report / "index.html").exists()
     assert len(list((deployment.data_dir / "published" / "tic_mfh").glob("*.parquet"))) == 1
     assert staging_tables(deployment.warehouse) == rows_before
+
+    # A publisher revises a figure and appends a quarter: the night's build says so in
+    # meta.meta_changes, the report's "What changed" and the digest the report DAG sends
+    # through the Airflow connection warehouse_digest (here a chat webhook on 127.0.0.1).
+    fred = deployment.mirror_root / "niip" / "FDHBFIN.csv"
+    fred.write_text(fred.read_text().replace("2016-07-01,6154.9", "2016-07-01,6156.1") + "2017-01-01,6006.2\n")
+    with WebhookServer() as chat:
+        deployment.env["AIRFLOW_CONN_WAREHOUSE_DIGEST"] = chat.url.replace("/hooks/failures", "/hooks/digest")
+        revised = deployment.run("ingest_fred_fdhbfin", "build_warehouse")
+        del deployment.env["AIRFLOW_CONN_WAREHOUSE_DIGEST"]
+    assert revised.code == 0, revised.output
+    assert "report_warehouse: ok" in revised.output
+    [digest] = chat.received
+    expected = [
+        "fred_fdhbfin: 1 period added: 2017-01-01",
+        "fred_fdhbfin: 1 value revised; the largest FDHBFIN 2016-07-01 (value): 6,155 to 6,156 (+1.2)",
+    ]
+    assert [line for line in digest["changes"] if not line.startswith("fred_fdhbfin: new vintage")] == expected
+    assert digest["build"] == deployment.warehouse.resolve().parent.name
+    page = (deployment.data_dir / "report" / "index.html").read_text()
+    assert all(html.escape(line) in page for line in expected)
+    with duckdb.connect(str(deployment.warehouse), read_only=True) as con:
+        moved = con.execute(
+            "select period_end, previous_value, observed_value from marts.fct_series_revisions"
+            " where series_key = 'FDHBFIN' and change_from_previous <> 0"
+        ).fetchall()
+    assert moved == [(date(2016, 9, 30), 6154.9, 6156.1)]  # the quarter's last day
 
     published_before = sha256(deployment.warehouse)
     inode_before = deployment.warehouse.stat().st_ino

@@ -18,7 +18,7 @@ import pandas as pd
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError, SourceNotConfigured
-from treasury_warehouse.ingest import quarantine
+from treasury_warehouse.ingest import advances, quarantine
 from treasury_warehouse.ingest.fetch import fetch, fetch_pages, redacted, source_url
 from treasury_warehouse.ingest.landing import Landed, atomically, land, read_landed, read_manifest
 from treasury_warehouse.ingest.quality import run_gate
@@ -302,6 +302,8 @@ def publish_candidate(name: str, validated: dict[str, object], settings: Setting
     if validated.get("forced_reason"):
         note = record_forced(target, str(validated["forced_reason"]), list(validated.get("forced_failures") or []))
         log.warning("%s vintage %s forced past its comparison; reason recorded at %s", name, validated["vintage"], note)
+    previous = target.parent / str(validated["compared_with"]) if validated.get("compared_with") else None
+    advances.record(get_source(name), target, previous if previous is not None and previous.exists() else None)
     quarantine.forget(settings, name, str(validated["sha256"]))
     Path(str(validated["candidate"])).unlink(missing_ok=True)
     log.info("published %s vintage %s: %d rows at %s", name, validated["vintage"], rows, target)

@@ -367,6 +367,14 @@ def chart_data(con: duckdb.DuckDBPyConnection, chart: Chart) -> pd.DataFrame | N
 # --- the sentences ----------------------------------------------------------------------
 
 
+def what_changed(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What this build brings against the one before it (report.rpt_what_changed)."""
+    if "rpt_what_changed" not in _tables(con):
+        return []
+    query = "select sentence from report.rpt_what_changed order by sentence_order, sentence"
+    return [row[0] for row in con.execute(query).fetchall()]
+
+
 def sentences(con: duckdb.DuckDBPyConnection) -> list[Sentence]:
     tables = _tables(con)
     said: list[Sentence] = []
@@ -516,7 +524,8 @@ def render(warehouse_path: Path, target: Path) -> dict:
                 plt.close(figure)
             drawn.append(chart)
         said = sentences(con)
-    page = _page(drawn, said, build[0] if build else warehouse_path.parent.name, made, target)
+        changed = what_changed(con)
+    page = _page(drawn, changed, said, build[0] if build else warehouse_path.parent.name, made, target)
     (target / "index.html").write_text(page)
     summary = {
         "build": build[0] if build else None,
@@ -531,6 +540,7 @@ def render(warehouse_path: Path, target: Path) -> dict:
             }
             for c in drawn
         },
+        "what_changed": changed,
         "sentences": [{"text": s.text, **s.numbers} for s in said],
     }
     (target / "report.json").write_text(json.dumps(summary, indent=2, default=str))
@@ -550,7 +560,7 @@ def _vintage(data: pd.DataFrame) -> str:
     return ""
 
 
-def _page(drawn: list[Chart], said: list[Sentence], build: str, made: str, folder: Path) -> str:
+def _page(drawn: list[Chart], changed: list[str], said: list[Sentence], build: str, made: str, folder: Path) -> str:
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<title>Who finances the US Treasury: the nightly report</title>",
@@ -560,6 +570,8 @@ def _page(drawn: list[Chart], said: list[Sentence], build: str, made: str, folde
         "<h1>Who finances the US Treasury</h1>",
         f"<p>Made {html.escape(made)} from build <code>{html.escape(str(build))}</code>.</p>",
         "<h2>What changed</h2><ul>",
+        *[f"<li>{html.escape(line)}</li>" for line in changed or ["Nothing new since the build before this one."]],
+        "</ul><h2>Where things stand</h2><ul>",
         *[f"<li>{html.escape(s.text)}</li>" for s in said],
         "</ul><h2>Charts</h2>",
     ]

@@ -184,6 +184,7 @@ def run_dbt_session(settings: Settings, build_path: Path, excluded: list[str], c
     spec = {
         "build_path": str(build_path),
         "data_dir": str(settings.data_dir),
+        "warehouse_path": str(settings.warehouse_path),
         "dbt_project_dir": str(settings.dbt_project_dir),
         "exclude": excluded,
         "docs": carry is None,
@@ -446,7 +447,7 @@ def build(settings: Settings, partial: bool = False, full: bool = False) -> Path
 
 PROJECT_FILE = "project.json"
 # Rebuilt by every build: what the build is, and how fresh each source is.
-ALWAYS_BUILT = ("meta_build", "meta_sources")
+ALWAYS_BUILT = ("meta_build", "meta_sources", "meta_changes+")
 
 
 def project_fingerprint(settings: Settings) -> str:
@@ -609,7 +610,7 @@ def build_facts(settings: Settings, build_path: Path, excluded: list[str], carry
     and what it rebuilt), and per source its newest vintage and dbt's source freshness verdict
     (run just before, in the target folder; it warns in the log, never fails the build)."""
     from treasury_warehouse.ingest.sources import SOURCES
-    from treasury_warehouse.warehouse import freshness
+    from treasury_warehouse.warehouse import changes, freshness
 
     published = published_source_names(settings)
     not_built = {selector.removeprefix("source:").removesuffix("+") for selector in excluded}
@@ -632,9 +633,13 @@ def build_facts(settings: Settings, build_path: Path, excluded: list[str], carry
                 verdict["status"],
                 verdict["warn_after_days"],
             )
+    previous = published_build(settings)
     return {
         "warehouse_build": {
             "build_id": build_id(build_path).replace(CANDIDATE_PREFIX, BUILD_PREFIX, 1),
+            # What meta.meta_changes compares this build with: the published one.
+            "previous_build_id": build_id(previous) if previous is not None else None,
+            "previous_build_path": str(previous.resolve()) if previous is not None else None,
             "code_revision": freshness.code_revision(),
             "storage_version": STORAGE_VERSION,
             "sources_not_built": sorted(not_built),
@@ -643,6 +648,7 @@ def build_facts(settings: Settings, build_path: Path, excluded: list[str], carry
             "rebuilt_sources": (carry or {}).get("sources", []),
         },
         "source_status": status,
+        "changes": changes.change_rows(settings, previous),
     }
 
 

@@ -53,7 +53,10 @@ def main(argv: list[str]) -> int:
     )
     # The caller's settings, which a test or a bench may have set apart from the environment.
     settings = dataclasses.replace(
-        Settings.from_env(), data_dir=Path(spec["data_dir"]), dbt_project_dir=Path(spec["dbt_project_dir"])
+        Settings.from_env(),
+        data_dir=Path(spec["data_dir"]),
+        dbt_project_dir=Path(spec["dbt_project_dir"]),
+        **({"warehouse_path": Path(spec["warehouse_path"])} if spec.get("warehouse_path") else {}),
     )
     project = ["--project-dir", str(settings.dbt_project_dir)]
     os.environ.pop(FACTS_ENV, None)  # parsed without facts, every build alike: partial parsing holds
