@@ -47,7 +47,7 @@ def test_a_vintage_records_the_periods_it_adds_and_the_values_it_revises(tmp_pat
 
     facts = advances.compare(SOURCES["fred_fdhbfin"], new, old)
 
-    assert facts["periods_added"] == {"count": 2, "shown": ["2024-10-01", "2025-01-01"]}
+    assert facts["periods_added"] == {"count": 2, "shown": ["2024-10-01", "2025-01-01"], "column": "observation_date"}
     assert facts["values_revised"]["count"] == 2
     assert facts["values_revised"]["largest"] == {
         "column": "value",
@@ -91,7 +91,7 @@ def test_a_build_lists_what_a_new_vintage_brings_and_the_digest_goes_once(
     said = lines(build)
     assert said[1:] == [
         "fred_fdhbfin: 1 period added: 2017-01-01",
-        "fred_fdhbfin: 1 value revised; the largest FDHBFIN 2016-07-01 (value): 6,155 to 6,150 (-4.9)",
+        "fred_fdhbfin: 1 value revised; the largest FDHBFIN 2016-07-01 (value): 6,154.9 to 6,150 (-4.9)",
     ]
     report = build_report(settings).read_text()
     assert "fred_fdhbfin: 1 period added: 2017-01-01" in report

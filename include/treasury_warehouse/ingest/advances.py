@@ -45,7 +45,8 @@ def compare(source: Source, new: Path, previous: Path | None) -> dict:
     with duckdb.connect(config={"memory_limit": "1GB", "threads": 2}) as con:
         con.execute(f"create view n as select * from read_parquet('{_sql_path(new)}')")  # noqa: S608
         facts["rows"] = con.execute("select count(*) from n").fetchone()[0]
-        period = spec.period if spec is not None else source.period_column
+        # Periods as the source names them (a vote's date, not its roll call), else as compared.
+        period = source.period_column or (spec.period if spec is not None else None)
         columns = {row[0]: row[1] for row in con.execute("describe n").fetchall()}
         if period is None or period not in columns:
             return facts
@@ -68,7 +69,7 @@ def compare(source: Source, new: Path, previous: Path | None) -> dict:
                 f"select {cast} from n except select {cast} from o order by 1"  # noqa: S608 (own column names)
             ).fetchall()
         ]
-        facts["periods_added"] = {"count": len(added), "shown": added[-SHOWN_PERIODS:]}
+        facts["periods_added"] = {"count": len(added), "shown": added[-SHOWN_PERIODS:], "column": period}
         if spec is None or not spec.values:
             return facts
         key = [c for c in (*spec.series, spec.period) if c in columns and c in old_columns]

@@ -20,7 +20,13 @@ VINTAGE_FILE = re.compile(r"vintage=(?P<vintage>.+?)__(?P<sha>[0-9a-f]{12})__")
 def _number(value: float | None) -> str:
     if value is None:
         return "?"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def _periods(added: dict) -> str:
+    """What a source's periods are: roll calls for the votes, periods otherwise."""
+    word = "roll call" if added.get("column") == "rcid" else "period"
+    return word if added["count"] == 1 else f"{word}s"
 
 
 def _sha_of(file: str) -> str | None:
@@ -67,8 +73,7 @@ def change_rows(settings: Settings, previous: Path | None) -> list[dict]:
                     "subject": vintage,
                     "period_label": shown[-1],
                     "items": added["count"],
-                    "description": f"{source}: {added['count']} period{'s' if added['count'] > 1 else ''} added"
-                    f"{named}{more}",
+                    "description": f"{source}: {added['count']} {_periods(added)} added{named}{more}",
                 }
             )
         revised = facts.get("values_revised") or {}
