@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -340,3 +341,64 @@ def roles(postgres_server: PostgresServer) -> Roles:
     assert "create database warehouse owner warehouse_writer" in done
     writer = serve.Serving(postgres_server.dsn(serve.WRITER_ROLE, "warehouse"), writer_password, keep=2)
     return Roles(postgres_server, writer, reader_password)
+
+
+# -- one Airflow set-up (its metadata database, migrated once), for the DAG runs -----------
+
+
+@dataclasses.dataclass
+class Run:
+    code: int
+    output: str
+
+
+@dataclasses.dataclass
+class Deployment:
+    """A deployment on this machine: its environment and data folder; ``run`` is
+    ``python -m treasury_warehouse airflow-run`` (every DAG, or those named)."""
+
+    env: dict[str, str]
+    data_dir: Path
+
+    def run(self, *dag_ids: str, conf: str | None = None) -> Run:
+        done = subprocess.run(
+            [sys.executable, "-m", "treasury_warehouse", "airflow-run", *dag_ids, *(["--conf", conf] if conf else [])],
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        return Run(done.returncode, done.stdout + done.stderr)
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Airflow's metadata database (SQLite), migrated once; each deployment starts from a copy."""
+    home = tmp_path_factory.mktemp("airflow-template")
+    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    airflow = Path(sys.executable).parent / "airflow"
+    subprocess.run([str(airflow), "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    return home / "airflow.db"
+
+
+def new_deployment(root: Path, airflow_db: Path, **env: str) -> Deployment:
+    """A deployment under root with its own copy of the migrated Airflow database."""
+    home = root / "airflow"
+    home.mkdir(parents=True)
+    shutil.copyfile(airflow_db, home / "airflow.db")
+    environment = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "DATA_DIR": str(root / "data"),
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "include"), os.environ.get("PYTHONPATH", "")]),
+        **env,
+    }
+    return Deployment(environment, root / "data")

@@ -9,13 +9,12 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import WebhookServer
+from conftest import Deployment, WebhookServer, new_deployment
 
 from treasury_warehouse.ingest.sources import SOURCES
 
@@ -24,49 +23,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
-@dataclass
-class Run:
-    code: int
-    output: str
-
-
-@dataclass
-class Deployment:
-    env: dict[str, str]
-    data_dir: Path
-
-    def run(self, *dag_ids: str, conf: str | None = None) -> Run:
-        done = subprocess.run(
-            [sys.executable, "-m", "treasury_warehouse", "airflow-run", *dag_ids, *(["--conf", conf] if conf else [])],
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        return Run(done.returncode, done.stdout + done.stderr)
-
-    @property
-    def warehouse(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
-
-
 @pytest.fixture
-def deployment(tmp_path: Path, mirror_server) -> Deployment:
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "DATA_DIR": str(tmp_path / "data"),
-        "SOURCE_MIRROR": mirror_server.url,
-        "BEA_API_KEY": "",
-        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "include"), os.environ.get("PYTHONPATH", "")]),
-    }
-    airflow = Path(sys.executable).parent / "airflow"
-    subprocess.run([str(airflow), "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    deployment = Deployment(env, tmp_path / "data")
+def deployment(tmp_path: Path, mirror_server, airflow_db: Path) -> Deployment:
+    deployment = new_deployment(tmp_path, airflow_db, SOURCE_MIRROR=mirror_server.url, BEA_API_KEY="")
     deployment.mirror_root = mirror_server.root
     return deployment
 
@@ -174,7 +133,7 @@ def test_dags_land_gate_build_and_publish_then_a_corrupt_release_is_stopped(
     [digest] = chat.received
     expected = [
         "fred_fdhbfin: 1 period added: 2017-01-01",
-        "fred_fdhbfin: 1 value revised; the largest FDHBFIN 2016-07-01 (value): 6,155 to 6,156 (+1.2)",
+        "fred_fdhbfin: 1 value revised; the largest FDHBFIN 2016-07-01 (value): 6,154.9 to 6,156.1 (+1.2)",
     ]
     assert [line for line in digest["changes"] if not line.startswith("fred_fdhbfin: new vintage")] == expected
     assert digest["build"] == deployment.warehouse.resolve().parent.name

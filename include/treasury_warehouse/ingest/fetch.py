@@ -1,9 +1,18 @@
-"""Fetch a source file from its publisher or a mirror: HTTP(S), file:// or a plain path."""
+"""Fetch a source file from its publisher or a mirror: HTTP(S), file:// or a plain path.
+
+``PUBLISHER_ORIGIN`` (e.g. ``http://replay.internal:8080``) sends every request meant for
+a publisher to that origin instead, the publisher's host as the first path segment
+(``https://fred.stlouisfed.org/graph/fredgraph.csv?id=X`` becomes
+``<origin>/fred.stlouisfed.org/graph/fredgraph.csv?id=X``): a reverse proxy in front of
+the publishers, or a server replaying their releases, answering as the publishers do
+(listings, API pages, redirects), unlike ``SOURCE_MIRROR``, which serves files only.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -134,8 +143,19 @@ def _why(exc: requests.RequestException) -> str:
     return f"{type(reason).__name__}: {text}"[:200]
 
 
+def routed(url: str) -> str:
+    """The URL a publisher's request goes to: through PUBLISHER_ORIGIN when it is set."""
+    origin = os.environ.get("PUBLISHER_ORIGIN", "").rstrip("/")
+    parts = urllib.parse.urlsplit(url)
+    if not origin or url.startswith(origin) or parts.scheme not in ("http", "https"):
+        return url
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{origin}/{parts.netloc}{parts.path}{query}"
+
+
 def _fetch_http(url: str, source: str, session: requests.Session, accept: str | None = None) -> Fetched:
     headers = {"Accept": accept} if accept else None
+    url = routed(url)
     try:
         response = session.get(url, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), headers=headers)
     except requests.RequestException as exc:

@@ -179,24 +179,34 @@ def _revisions(spec: Comparison, old: pd.DataFrame, new: pd.DataFrame) -> list[C
 
 def _scale(spec: Comparison, old: pd.DataFrame, new: pd.DataFrame) -> Check:
     """Per series and value column: the median size of the new periods against the median
-    size of the last published periods."""
+    size of the last published periods, and against the last published period's size. A new
+    period of the same scale as either passes: a unit change differs from both, while a
+    series that already moved (a holder whose position fell tenfold in the last survey)
+    keeps its new level."""
     series, period = list(spec.series), spec.period
     records = []
     published_periods = set(old[period])
     added = new[~new[period].isin(published_periods)]
     if len(added):
         recent = old[old[period].isin(sorted(published_periods)[-RECENT_PERIODS:])]
+        latest = old[old[period] == max(published_periods)]
         for column in spec.values:
             before = recent.groupby(series)[column].apply(lambda v: v.abs().median()).rename("published")
+            last = latest.groupby(series)[column].apply(lambda v: v.abs().median()).rename("last")
             after = added.groupby(series)[column].apply(lambda v: v.abs().median()).rename("new")
-            joined = pd.concat([before, after], axis=1, join="inner").dropna().reset_index()
+            joined = pd.concat([before, after], axis=1, join="inner").dropna()
+            joined = joined.join(last, how="left").reset_index()
             records.append(joined.assign(column=column))
-    columns = ["column", *series, "published", "new"]
+    columns = ["column", *series, "published", "last", "new"]
     table = pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=columns)
     small = SCALE_FLOOR_MULTIPLE * max(spec.absolute, 1e-9)
     larger = table[["published", "new"]].max(axis=1)
-    ratio = table["new"] / table["published"].where(table["published"] != 0)
-    table["same_scale"] = (larger < small) | ratio.between(1 / SCALE, SCALE)
+
+    def within(reference: pd.Series) -> pd.Series:
+        ratio = table["new"] / reference.where(reference != 0)
+        return ratio.between(1 / SCALE, SCALE)
+
+    table["same_scale"] = (larger < small) | within(table["published"]) | within(table["last"])
     return Check(
         "scale_vs_published",
         table[[*columns, "same_scale"]],

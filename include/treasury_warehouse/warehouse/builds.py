@@ -345,9 +345,10 @@ def _waiting(settings: Settings) -> dict[str, list[str]]:
     if not _unpublished(settings):  # every mart's sources are there: no parse needed to say so
         return {}
     waiting: dict[str, list[str]] = {}
+    fetchable = _fetchable(settings)
     for mart, sources in mart_needs(settings).items():
         for source in sources:
-            if source not in published:
+            if source not in published and source in fetchable:
                 waiting.setdefault(source, []).append(mart)
     return {source: sorted(marts) for source, marts in sorted(waiting.items())}
 
@@ -506,10 +507,17 @@ def carry_plan(settings: Settings, current: Path | None, fingerprint: str) -> Ca
     return Carry(current, sorted({SOURCES[name].dbt_source for name in names}))
 
 
-def _unpublished(settings: Settings) -> set[str]:
+def _fetchable(settings: Settings) -> set[str]:
+    """The sources this deployment can publish without a key: all of them from a mirror,
+    those with a keyless live path from the publishers (a first build does not wait for the
+    others; the night's summary names them)."""
     from treasury_warehouse.ingest.sources import SOURCES
 
-    return {name for name, s in SOURCES.items() if not s.api_key_env} - _published_sources(settings)
+    return {name for name, s in SOURCES.items() if not s.api_key_env and (s.url or settings.source_mirror)}
+
+
+def _unpublished(settings: Settings) -> set[str]:
+    return _fetchable(settings) - _published_sources(settings)
 
 
 def _build_with_quarantine(settings: Settings, current: Path | None, full: bool) -> Path:
