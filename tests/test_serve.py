@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
-from conftest import Roles
+from conftest import PROJECT_ROOT, Roles
 
 from treasury_warehouse.warehouse import builds as warehouse
 from treasury_warehouse.warehouse import serve
@@ -86,7 +86,8 @@ def test_a_build_is_served_with_its_rows_keys_comments_and_types(published, fres
     assert served.replaced is None
     with duckdb.connect(str(build), read_only=True) as duck:
         tables = serve.tables_of(duck)
-        assert served.tables == len(tables) == len(warehouse.marts_in(build)) + 2
+        metas = len(list((PROJECT_ROOT / "dbt_project" / "models" / "meta").glob("meta_*.sql")))
+        assert served.tables == len(tables) == len(warehouse.marts_in(build)) + metas
         with fresh.writer.connect() as pg, pg.cursor() as cur:
             for table in tables:
                 name = f'{table.schema}."{table.name}"'
