@@ -52,7 +52,7 @@ def test_two_nights_against_the_publishers_advance_every_live_source(
         with duckdb.connect(str(deployment.warehouse), read_only=True) as con:
             night_1 = newest(con)
             no_live = con.execute("select source_name from meta.meta_sources where live_path <> 'keyless'").fetchall()
-        assert sorted(r[0] for r in no_live) == ["bea_iip_api", "bea_iip_table", "un_votes_voeten", "wgc_gold_changes"]
+        assert sorted(r[0] for r in no_live) == ["bea_iip_api", "bea_iip_table", "wgc_gold_changes"]
 
         httpd.root = releases[2]
         deployment.env["AIRFLOW_CONN_WAREHOUSE_DIGEST"] = webhook_server.url

@@ -47,6 +47,7 @@ FRED = "fred.stlouisfed.org/graph/fredgraph.csv"
 FISCAL = "api.fiscaldata.treasury.gov/services/api/fiscal_service"
 BROOKINGS = "www.brookings.edu"
 UNVOTES = "raw.githubusercontent.com/dgrtwo/unvotes/master/data"
+UNVOTES_RAW = "raw.githubusercontent.com/dgrtwo/unvotes/master/data-raw"
 UNDL = "digitallibrary.un.org"
 DATAVERSE = "dataverse.harvard.edu"
 WORLD_BANK = "api.worldbank.org/v2/en/indicator/FI.RES.TOTL.CD"
@@ -72,6 +73,7 @@ APPENDED = {
     "un_roll_calls": "2020",
     "un_votes": "",  # its period is the roll call: rcids, not dates
     "un_votes_undl": "2020",
+    "un_votes_voeten": "2016",
     "un_ideal_points": "2025",
     "wb_reserves": "2025",
     "imf_gold": "2019-12-31",
@@ -300,6 +302,24 @@ UNDL_HEADER = [
 UNDL_VOTES = {"yes": "Y", "no": "N", "abstain": "A"}
 
 
+def voeten(path: Path, release: int, scratch: Path) -> bytes:
+    """Voeten's file (object x, one row per roll call and member); release 2 adds the last
+    session again, a year and a session later."""
+    if release == 1:
+        return path.read_bytes()
+    frame = _r_table(path)
+    last = frame[frame["session"] == frame["session"].max()].copy()
+    session = int(last["session"].iloc[0])
+    last["rcid"] = last["rcid"] + 1_000_000  # ids of its own, apart from the package's
+    last["session"] = session + 1
+    last["year"] = last["year"] + 1
+    last["date"] = (pd.to_datetime(last["date"]) + pd.DateOffset(years=1)).dt.strftime("%Y-%m-%d")
+    last["unres"] = last["unres"].astype(str).str.replace(f"/{session}/", f"/{session + 1}/", regex=False)
+    frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d")
+    scratch.mkdir(parents=True, exist_ok=True)
+    return _r_bytes(pd.concat([frame, last], ignore_index=True), "x", scratch)
+
+
 def undl(roll_calls: pd.DataFrame, votes: pd.DataFrame) -> bytes:
     """The unvotes package's votes in the Digital Library's layout: ISO3 codes (the
     project's country seed maps the package's ISO2), Y/N/A, the resolution's symbol."""
@@ -419,6 +439,8 @@ def write_release(root: Path, release: int, shared: Path = SHARED) -> Path:
     roll_calls_rda, votes_rda, roll_calls, votes = unvotes(release, shared, root / ".scratch")
     _write(root, f"{UNVOTES}/un_roll_calls.rda", roll_calls_rda)
     _write(root, f"{UNVOTES}/un_votes.rda", votes_rda)
+    voeten_file = shared / "unvotes" / "voeten_unvotes_2016" / "UNVotesPublished.RData"
+    _write(root, f"{UNVOTES_RAW}/UNVotesPublished.RData", voeten(voeten_file, release, root / ".scratch"))
     stamp = "2025_9_19" if release == 1 else "2026_2_6"
     _write(root, f"{UNDL}/record/4060887/files/{stamp}_ga_voting.csv", undl(roll_calls, votes))
     listing = [

@@ -189,6 +189,9 @@ def _load(target: str) -> Callable:
 TIC_DOCUMENTS = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents"
 # The unvotes R package's data files (Voeten's votes with ISO2 codes), as released.
 UNVOTES_PACKAGE = "https://raw.githubusercontent.com/dgrtwo/unvotes/master/data"
+# The same repository keeps Voeten's own Dataverse file (2016, sessions 1-70), from which the
+# package was made: the roll-call file Dataverse no longer carries (withdrawn by version 38).
+UNVOTES_RAW = "https://raw.githubusercontent.com/dgrtwo/unvotes/master/data-raw"
 BEA_API = "https://apps.bea.gov/api/data"
 FRED_CSV = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
 FISCAL_API = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service"
@@ -630,12 +633,10 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             name="un_votes_voeten",
-            title="UN General Assembly votes (Voeten layout, COW codes)",
+            title="UN General Assembly votes 1946-2015 (Voeten's file, COW codes)",
             publisher="unvotes",
             file_name="voeten_unvotes_2016/UNVotesPublished.RData",
-            url=None,
-            no_live_path="withdrawn from Voeten's Dataverse dataset (no roll-call file since version 38);"
-            " un_votes_undl carries the votes forward",
+            url=f"{UNVOTES_RAW}/UNVotesPublished.RData",
             schedule=WEEKLY,
             parser=f"{P}.unvotes:parse_voeten_votes",
             suite=f"{Q}.unvotes:checks_voeten_votes",
