@@ -88,21 +88,22 @@ def test_a_build_lists_what_a_new_vintage_brings_and_the_digest_goes_once(
     ]
     assert kinds[2][3] == pytest.approx(-4.9)
     assert {k[4] for k in kinds} == {builds.build_id(before)}
-    said = lines(build)
-    assert said[1:] == [
-        "fred_fdhbfin: 1 period added: 2017-01-01",
-        "fred_fdhbfin: 1 value revised; the largest FDHBFIN 2016-07-01 (value): 6,154.9 to 6,150 (-4.9)",
-    ]
+    [said] = lines(build)  # one sentence for the source
+    assert said.startswith("fred_fdhbfin: new vintage ")
+    assert said.endswith(
+        " (4 rows); 1 period added: 2017-01-01;"
+        " 1 value revised; the largest FDHBFIN 2016-07-01 (value): 6,154.9 to 6,150 (-4.9)"
+    )
     report = build_report(settings).read_text()
-    assert "fred_fdhbfin: 1 period added: 2017-01-01" in report
+    assert "1 period added: 2017-01-01" in report
 
     channel = Channel("http", "127.0.0.1", webhook_server.httpd.server_address[1], "hooks/digest")
     assert deliver(settings, channel) == "webhook"
     assert deliver(settings, channel) == "already sent"  # a re-run of the task sends nothing twice
     [body] = webhook_server.received
     assert body["build"] == builds.build_id(build)
-    assert body["changes"] == said
-    assert body["text"].startswith(f"[treasury-warehouse] build {builds.build_id(build)}: 3 changes")
+    assert body["changes"] == [said]
+    assert body["text"].startswith(f"[treasury-warehouse] what build {builds.build_id(build)} brings")
 
 
 def test_the_digest_goes_by_email_through_an_smtp_connection() -> None:
@@ -120,7 +121,7 @@ def test_the_digest_goes_by_email_through_an_smtp_connection() -> None:
     [(sender, recipients, data)] = SmtpRecorder.messages
     assert (sender, recipients) == ("wh@example.org", ["desk@example.org"])
     message = message_from_bytes(data)
-    assert message["Subject"] == "[treasury-warehouse] build warehouse-20261206T020000Z: 1 change"
+    assert message["Subject"] == "[treasury-warehouse] what build warehouse-20261206T020000Z brings"
     assert "- tic_mfh: 1 period added: 2026-10" in message.get_payload()
 
 

@@ -101,8 +101,8 @@ def test_two_nights_against_the_publishers_advance_every_live_source(
             period,
             lines,
         )
-    head, tail = f"tic_mfh: 1 value revised; the largest {name} / ", f" {month}-01 (holdings_usd_bn): 1,202.7 to 1,203"
-    assert any(line.startswith(head) and line.endswith(f"{tail} (+0.3)") for line in lines), lines
+    head, tail = f"; 1 value revised; the largest {name} / ", f" {month}-01 (holdings_usd_bn): 1,202.7 to 1,203 (+0.3)"
+    assert any(line.startswith("tic_mfh: ") and head in line and line.endswith(tail) for line in lines), lines
     assert any(line.startswith("Blocs of 2020 (measured) changed for ") for line in lines), lines
     assert {kind for kind, *_ in changes} >= {"new_vintage", "periods_added", "values_revised", "bloc_changed"}
     assert [(p, n) for kind, source, p, n in changes if kind == "values_revised"] == [(before, after)]

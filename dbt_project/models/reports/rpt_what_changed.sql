@@ -1,5 +1,5 @@
 -- The report's "What changed" and the nightly digest: meta.meta_changes as sentences, the
--- files held back first, then per source its vintage, periods and revisions, the records,
+-- files held back first, then one per source (its vintage, periods and revisions), the records,
 -- the bloc changes of each measured year in one sentence (eight countries named, the rest
 -- counted), and the years they carry forward to in one more.
 with changes as (
@@ -10,20 +10,32 @@ with changes as (
 
 per_item as (
 
+    -- Files held back, one sentence each; then one sentence per source: its new vintage,
+    -- the periods it adds and the values it revises; then the records, one each.
     select
-        case change_kind
-            when 'quarantined' then 0
-            when 'new_vintage' then 1
-            when 'periods_added' then 2
-            when 'values_revised' then 3
-            else 4
-        end as sentence_order,
+        case change_kind when 'quarantined' then 0 else 4 end as sentence_order,
         change_kind,
         source_name,
         items,
         description as sentence
     from changes
-    where change_kind <> 'bloc_changed'
+    where change_kind in ('quarantined', 'record_set')
+
+    union all
+
+    select
+        1 as sentence_order,
+        'source_advanced' as change_kind,
+        source_name,
+        count(*) as items,
+        source_name || ': ' || string_agg(
+            substr(description, length(source_name) + 3),
+            '; '
+            order by case change_kind when 'new_vintage' then 1 when 'periods_added' then 2 else 3 end
+        ) as sentence
+    from changes
+    where change_kind in ('new_vintage', 'periods_added', 'values_revised')
+    group by source_name
 
 ),
 

@@ -93,7 +93,7 @@ def channel_from_airflow(conn_id: str = CONNECTION_ID) -> Channel | None:
 
 
 def message(build: str, said: list[str]) -> tuple[str, str]:
-    subject = f"[treasury-warehouse] build {build}: {len(said)} change{'s' if len(said) != 1 else ''}"
+    subject = f"[treasury-warehouse] what build {build} brings"
     body = "\n".join(f"- {line}" for line in said) if said else "- nothing new since the last build"
     return subject, f"What build {build} brings against the one before it:\n{body}\n"
 
