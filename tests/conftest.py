@@ -3,7 +3,6 @@ its own AIRFLOW_HOME before anything imports Airflow."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import http.server
@@ -25,6 +24,11 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The publishers' shapes, served on 127.0.0.1: one module for the tests and the replay drill.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "replay"))
+from publishers import PublisherHandler, fiscal_page, publisher  # noqa: E402
+
+__all__ = ["PublisherHandler", "fiscal_page", "publisher"]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Sources the shared corpus has no file of (its MANIFEST lists them as searched for, not
 # obtained): tests of the real files leave them out; their fixtures, in the publisher's
@@ -70,44 +74,6 @@ def fixture_mirror() -> Path:
 @pytest.fixture
 def fixture_bytes() -> bytes:
     return (FIXTURE_MIRROR / "tic" / "mfhhis01.txt").read_bytes()
-
-
-class PublisherHandler(http.server.BaseHTTPRequestHandler):
-    """A publisher's server in a test: subclasses ``answer`` a GET; each request's path is
-    kept in ``server.requests``."""
-
-    def do_GET(self) -> None:
-        self.server.requests.append(self.path)
-        self.answer()
-
-    def answer(self) -> None:
-        raise NotImplementedError
-
-    def send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def publisher(handler: type[http.server.BaseHTTPRequestHandler], **state: object) -> Iterator[http.server.HTTPServer]:
-    """A real HTTP server on 127.0.0.1 answering with handler; state becomes its attributes."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.requests = []
-    for name, value in state.items():
-        setattr(httpd, name, value)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 class MirrorServer:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PublisherHandler, fiscal_page, publisher
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError
@@ -24,49 +24,22 @@ from treasury_warehouse.ingest.pipeline import fetch_and_land, ingest
 DETAIL = Path(__file__).resolve().parent / "fixtures" / "mirror" / "fiscal" / "mspd_table_3_record_date_2026-09-30.json"
 
 
-class FiscalDataHandler(http.server.BaseHTTPRequestHandler):
+class FiscalDataHandler(PublisherHandler):
     """GET /v1/debt/mspd/mspd_table_3?...&page[size]=N&page[number]=K, answered from rows."""
 
-    def do_GET(self) -> None:
-        server = self.server
-        server.requests.append(self.path)
+    def answer(self) -> None:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
-        rows = server.rows
-        if query.get("sort") == "-record_date":  # the newest record date, one row
-            rows = sorted(rows, key=lambda r: r["record_date"], reverse=True)[:1]
-        size = int(query.get("page[size]", 100))
+        body = fiscal_page(self.server.rows, query)
         number = int(query.get("page[number]", 1))
-        pages = max(1, -(-len(rows) // size))
-        page = rows[(number - 1) * size : number * size]
-        link = "&page%5Bnumber%5D={}&page%5Bsize%5D=" + str(size)
-        body = {
-            "data": page,
-            "meta": {"count": len(page), "total-count": len(rows), "total-pages": pages},
-            "links": {"self": link.format(number), "next": link.format(number + 1) if number < pages else None},
-        }
-        html = server.html_from_page is not None and number >= server.html_from_page
+        html = self.server.html_from_page is not None and number >= self.server.html_from_page
         content = b"<html><body>Down for maintenance</body></html>" if html else json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.send(200, content, "application/json")
 
 
 @pytest.fixture
 def api() -> Iterator[http.server.HTTPServer]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FiscalDataHandler)
-    httpd.rows = json.loads(DETAIL.read_text())["data"]
-    httpd.requests = []
-    httpd.html_from_page = None
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with publisher(FiscalDataHandler, rows=json.loads(DETAIL.read_text())["data"], html_from_page=None) as httpd:
+        yield httpd
 
 
 def endpoint(api: http.server.HTTPServer, size: int) -> str:

@@ -10,7 +10,7 @@ with the next period appended to every source (the next month, quarter, year, da
 survey or General Assembly session, a copy of the last one's figures) and one small
 revision: Japan's TIC holdings of November 2025, 1202.7 to 1203.0 ($bn).
 
-Run as a script, it writes a release:
+Run as a script (with the project on PYTHONPATH, as the tests run it), it writes a release:
 
     python tests/replay/publishers.py <out folder> 1|2 [<shared sources folder>]
 
@@ -37,6 +37,8 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+
+from treasury_warehouse.ingest.parsers.fiscal import PENNY_FIELDS, SUMMARY_FIELDS
 
 PROJECT = Path(__file__).resolve().parents[2]
 SHARED = PROJECT.parent / "shared" / "sources"
@@ -189,15 +191,7 @@ def _fiscal_rows(frame: pd.DataFrame, fields: dict[str, str]) -> list[dict]:
 
 def mspd_summary(path: Path, release: int) -> list[dict]:
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    fields = {
-        "record_date": "Record Date",
-        "security_type_desc": "Security Type Description",
-        "security_class_desc": "Security Class Description",
-        "debt_held_public_mil_amt": "Debt Held by the Public (in Millions)",
-        "intragov_hold_mil_amt": "Intragovernmental Holdings (in Millions)",
-        "total_mil_amt": "Total Public Debt Outstanding (in Millions)",
-    }
-    rows = _fiscal_rows(frame, fields)
+    rows = _fiscal_rows(frame, SUMMARY_FIELDS)  # the API field of each column of the site's CSV
     if release == 2:
         latest = max(r["record_date"] for r in rows)
         rows += [{**r, "record_date": APPENDED["fiscal_mspd_summary"]} for r in rows if r["record_date"] == latest]
@@ -220,13 +214,7 @@ def _month_on(day: str | None) -> str | None:
 
 def debt_penny(path: Path, release: int) -> list[dict]:
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    fields = {
-        "record_date": "Record Date",
-        "debt_held_public_amt": "Debt Held by the Public",
-        "intragov_hold_amt": "Intragovernmental Holdings",
-        "tot_pub_debt_out_amt": "Total Public Debt Outstanding",
-    }
-    rows = _fiscal_rows(frame, fields)
+    rows = _fiscal_rows(frame, PENNY_FIELDS)
     if release == 2:
         latest = max(rows, key=lambda r: r["record_date"])
         rows.append({**latest, "record_date": APPENDED["fiscal_debt_penny"]})
@@ -485,51 +473,16 @@ def write_release(root: Path, release: int, shared: Path = SHARED) -> Path:
 # -- the server ------------------------------------------------------------------------------
 
 
-class Publishers(http.server.BaseHTTPRequestHandler):
-    """GET /<host>/<path>?<query>, answered from the release folder ``server.root``."""
+class PublisherHandler(http.server.BaseHTTPRequestHandler):
+    """A publisher's server: subclasses ``answer`` a GET; each request's path is kept in
+    ``server.requests``."""
 
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
-        parts = urllib.parse.urlsplit(self.path)
-        path, query = urllib.parse.unquote(parts.path).lstrip("/"), dict(urllib.parse.parse_qsl(parts.query))
-        root: Path = self.server.root
-        if path == FRED:
-            path = f"{FRED}/{query.get('id', '')}"
-        if path.startswith(f"{DATAVERSE}/api/access/datafile/"):
-            self.send_response(303)  # to signed storage, as Dataverse does
-            self.send_header("Location", f"/{DATAVERSE}/storage/{path.rsplit('/', 1)[1]}")
-            self.end_headers()
-            return None
-        if path == IMF and "application/vnd.sdmx.data+csv" not in self.headers.get("Accept", ""):
-            return self.send(406, b"NotAcceptable", "text/plain")
-        if (root / f"{path}{ROUTED_SUFFIX}").exists():
-            return self.fiscal(json.loads((root / f"{path}{ROUTED_SUFFIX}").read_text()), query)
-        target = root / path
-        if target.is_dir():
-            target = target / "index.html"
-        if not target.is_file():
-            return self.send(404, b"Not Found", "text/plain")
-        return self.send(200, target.read_bytes(), "application/octet-stream")
+        self.answer()
 
-    def fiscal(self, rows: list[dict], query: dict[str, str]) -> None:
-        """Fiscal Data: filter record_date:eq:, sort -record_date, page[size] and page[number]."""
-        if (wanted := query.get("filter", "")).startswith("record_date:eq:"):
-            rows = [r for r in rows if r["record_date"] == wanted.removeprefix("record_date:eq:")]
-        if query.get("sort") == "-record_date":
-            rows = sorted(rows, key=lambda r: r["record_date"], reverse=True)
-        fields = query.get("fields")
-        if fields:
-            rows = [{f: r.get(f) for f in fields.split(",")} for r in rows]
-        size, number = int(query.get("page[size]", 100)), int(query.get("page[number]", 1))
-        pages = max(1, -(-len(rows) // size))
-        page = rows[(number - 1) * size : number * size]
-        link = "&page%5Bnumber%5D={}&page%5Bsize%5D=" + str(size)
-        body = {
-            "data": page,
-            "meta": {"count": len(page), "total-count": len(rows), "total-pages": pages},
-            "links": {"self": link.format(number), "next": link.format(number + 1) if number < pages else None},
-        }
-        return self.send(200, json.dumps(body).encode(), "application/json")
+    def answer(self) -> None:
+        raise NotImplementedError
 
     def send(self, status: int, body: bytes, kind: str) -> None:
         self.send_response(status)
@@ -543,16 +496,70 @@ class Publishers(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(root: Path) -> Iterator[http.server.HTTPServer]:
-    """The publishers on 127.0.0.1, answering from root (which may be switched to another release)."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Publishers)
-    httpd.root, httpd.requests = root, []
+def publisher(handler: type[http.server.BaseHTTPRequestHandler], **state: object) -> Iterator[http.server.HTTPServer]:
+    """A real HTTP server on 127.0.0.1 answering with handler; state becomes its attributes."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.requests = []
+    for name, value in state.items():
+        setattr(httpd, name, value)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         yield httpd
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def fiscal_page(rows: list[dict], query: dict[str, str]) -> dict:
+    """A Fiscal Data API answer: filter record_date:eq:, sort -record_date, fields, then
+    page[size] and page[number], links.next as a query fragment, meta.total-count."""
+    if (wanted := query.get("filter", "")).startswith("record_date:eq:"):
+        rows = [r for r in rows if r["record_date"] == wanted.removeprefix("record_date:eq:")]
+    if query.get("sort") == "-record_date":
+        rows = sorted(rows, key=lambda r: r["record_date"], reverse=True)
+    if fields := query.get("fields"):
+        rows = [{f: r.get(f) for f in fields.split(",")} for r in rows]
+    size, number = int(query.get("page[size]", 100)), int(query.get("page[number]", 1))
+    pages = max(1, -(-len(rows) // size))
+    page = rows[(number - 1) * size : number * size]
+    link = "&page%5Bnumber%5D={}&page%5Bsize%5D=" + str(size)
+    return {
+        "data": page,
+        "meta": {"count": len(page), "total-count": len(rows), "total-pages": pages},
+        "links": {"self": link.format(number), "next": link.format(number + 1) if number < pages else None},
+    }
+
+
+class Publishers(PublisherHandler):
+    """GET /<host>/<path>?<query>, answered from the release folder ``server.root``."""
+
+    def answer(self) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        path, query = urllib.parse.unquote(parts.path).lstrip("/"), dict(urllib.parse.parse_qsl(parts.query))
+        root: Path = self.server.root
+        if path == FRED:
+            path = f"{FRED}/{query.get('id', '')}"
+        if path.startswith(f"{DATAVERSE}/api/access/datafile/"):
+            self.send_response(303)  # to signed storage, as Dataverse does
+            self.send_header("Location", f"/{DATAVERSE}/storage/{path.rsplit('/', 1)[1]}")
+            self.end_headers()
+            return None
+        if path == IMF and "application/vnd.sdmx.data+csv" not in self.headers.get("Accept", ""):
+            return self.send(406, b"NotAcceptable", "text/plain")
+        if (root / f"{path}{ROUTED_SUFFIX}").exists():
+            rows = json.loads((root / f"{path}{ROUTED_SUFFIX}").read_text())
+            return self.send(200, json.dumps(fiscal_page(rows, query)).encode(), "application/json")
+        target = root / path
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            return self.send(404, b"Not Found", "text/plain")
+        return self.send(200, target.read_bytes(), "application/octet-stream")
+
+
+def serve(root: Path) -> contextlib.AbstractContextManager[http.server.HTTPServer]:
+    """The publishers on 127.0.0.1, answering from root (which may be switched to another release)."""
+    return publisher(Publishers, root=root)
 
 
 if __name__ == "__main__":

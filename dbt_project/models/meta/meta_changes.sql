@@ -16,23 +16,7 @@
 {%- set previous = previous_build_relations(['marts.dim_bloc_membership', 'report.rpt_holder_records_latest']) %}
 with from_files as (
 
-    {%- if rows %}
-        -- noqa: disable=LT02
-        select facts.*
-        from (
-            values
-            {%- for row in rows %}
-                ({{ sql_values(row, columns) }}){{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as facts ({{ columns | join(', ') }})
-    {%- else %}
-        select
-            {%- for column in columns %}
-                null as {{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        where false
-    {%- endif %}
-    -- noqa: enable=LT02
+    {{ facts_rows(rows, columns) }}
 
 ),
 

@@ -11,24 +11,7 @@
 ] %}
 with status as (
 
-    {%- if rows %}
-        -- (rows rendered from a var: their layout is the template's)
-        -- noqa: disable=LT02
-        select facts.*
-        from (
-            values
-            {%- for row in rows %}
-                ({{ sql_values(row, columns) }}){{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as facts ({{ columns | join(', ') }})
-    {%- else %}
-        select
-            {%- for column in columns %}
-                null as {{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        where false
-    {%- endif %}
-    -- noqa: enable=LT02
+    {{ facts_rows(rows, columns) }}
 
 )
 
