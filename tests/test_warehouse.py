@@ -413,6 +413,24 @@ def test_a_first_warehouse_waits_for_every_marts_sources(settings: Settings, pub
     assert warehouse.plan(settings, force=True).due
 
 
+@pytest.mark.parametrize("mirror", [True, False])
+def test_a_first_warehouse_does_not_wait_for_what_this_deployment_cannot_publish(
+    settings: Settings, published_fixtures: Path, mirror: bool
+) -> None:
+    # Optional inputs (the Digital Library's votes, FRED's gross series) are not in every
+    # mirror; without a mirror, the mirror-only sources (WGC's file, BEA's table) never come.
+    optional = [name for name, s in SOURCES.items() if s.optional_input]
+    mirror_only = [name for name, s in SOURCES.items() if s.url is None]
+    left_out = optional + ([] if mirror else mirror_only)
+    shutil.copytree(published_fixtures, settings.published_dir, ignore=shutil.ignore_patterns(*left_out))
+    settings = settings if mirror else dataclasses.replace(settings, source_mirror=None)
+
+    verdict = warehouse.plan(settings)
+
+    assert verdict.due, verdict.reason
+    assert verdict.waiting == {}
+
+
 def test_settings_keep_the_published_path_a_symlink(published_copy: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATA_DIR", str(published_copy.data_dir))
     monkeypatch.delenv("WAREHOUSE_PATH", raising=False)

@@ -508,12 +508,16 @@ def carry_plan(settings: Settings, current: Path | None, fingerprint: str) -> Ca
 
 
 def _fetchable(settings: Settings) -> set[str]:
-    """The sources this deployment can publish without a key: all of them from a mirror,
-    those with a keyless live path from the publishers (a first build does not wait for the
-    others; the night's summary names them)."""
+    """The sources a first build waits for: those this deployment can publish without a key
+    (all of them from a mirror, those with a keyless live path from the publishers; the
+    night's summary names the others), optional inputs aside (their models are built empty)."""
     from treasury_warehouse.ingest.sources import SOURCES
 
-    return {name for name, s in SOURCES.items() if not s.api_key_env and (s.url or settings.source_mirror)}
+    return {
+        name
+        for name, s in SOURCES.items()
+        if not s.api_key_env and not s.optional_input and (s.url or settings.source_mirror)
+    }
 
 
 def _unpublished(settings: Settings) -> set[str]:
