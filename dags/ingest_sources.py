@@ -69,7 +69,10 @@ def build_ingest_dag(source: Source):
         f"dbt staging model: `{source.staging_model}`",
     )
     def ingest():
+        # multiple_outputs=False: a task annotated `-> dict` would also push each key as an
+        # XCom of its own, one execution-API request each (33 a run); the next task reads the dict.
         @task(
+            multiple_outputs=False,
             retries=FETCH_RETRIES,
             retry_delay=FETCH_RETRY_DELAY,
             retry_exponential_backoff=False,
@@ -118,7 +121,7 @@ def build_ingest_dag(source: Source):
                 return False
             return True
 
-        @task(retries=0)
+        @task(retries=0, multiple_outputs=False)
         def parse(landed: dict) -> dict:
             from treasury_warehouse.config import Settings
             from treasury_warehouse.errors import LandingError, ParseError
@@ -129,7 +132,7 @@ def build_ingest_dag(source: Source):
             except (ParseError, LandingError) as exc:
                 raise AirflowFailException(str(exc)) from exc
 
-        @task(retries=0)
+        @task(retries=0, multiple_outputs=False)
         def validate(parsed: dict, **context) -> dict:
             from treasury_warehouse.config import Settings
             from treasury_warehouse.errors import ValidationFailed
@@ -142,7 +145,7 @@ def build_ingest_dag(source: Source):
             except ValidationFailed as exc:
                 raise AirflowFailException(str(exc)) from exc
 
-        @task(outlets=[source_asset(source)])
+        @task(outlets=[source_asset(source)], multiple_outputs=False)
         def publish(validated: dict) -> dict:
             from treasury_warehouse.config import Settings
             from treasury_warehouse.ingest.pipeline import publish_candidate

@@ -111,3 +111,11 @@ def test_every_task_reports_its_failure(dagbag: DagBag) -> None:
             callbacks = task.on_failure_callback
             callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
             assert any(isinstance(c, FailureNotifier) for c in callbacks), (dag_id, task.task_id)
+
+
+def test_a_task_returning_a_dict_pushes_it_as_one_xcom(dagbag: DagBag) -> None:
+    """TaskFlow infers multiple_outputs from a `-> dict` annotation and then pushes every key
+    as an XCom of its own as well, one execution-API request each."""
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            assert not getattr(task, "multiple_outputs", False), (dag_id, task.task_id)
