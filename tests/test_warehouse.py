@@ -94,6 +94,8 @@ def test_build_publishes_an_audited_build_with_its_docs_and_parquet(published: S
     docs = warehouse.docs_path(published).read_text()
     assert r"\"warehouse\".\"marts\".\"fct_treasury_exposure\"" in docs
     assert "candidate-" not in docs
+    # Each model's compiled SQL is on the page, from the build (docs generate compiles nothing again).
+    assert docs.count('"compiled_code": "') >= len(marts)
     with duckdb.connect(str(published.warehouse_path), read_only=True) as con:
         assert con.execute("select current_database()").fetchone()[0] == "warehouse"
     nodes = warehouse.node_results(build_path)
@@ -1004,3 +1006,47 @@ def test_another_project_or_nothing_new_builds_everything(published_copy: Settin
     # A source whose only vintage went (quarantined) takes its models with it: a full build.
     shutil.move(vintage, published_copy.data_dir / vintage.name)
     assert warehouse.carry_plan(published_copy, current, fingerprint) is None
+
+
+def test_a_new_data_folders_first_build_parses_only_what_changed_since_the_projects_parse(tmp_path: Path) -> None:
+    """`make install` parses the project once; a build in any data folder starts from that
+    parse, because the paths dbt reads while parsing are the same in every data folder."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        Settings.from_env().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb")
+    )
+
+    def in_folder(name: str) -> Settings:
+        return dataclasses.replace(
+            Settings.from_env(),
+            data_dir=tmp_path / name,
+            warehouse_path=tmp_path / name / "warehouse.duckdb",
+            dbt_project_dir=project,
+        )
+
+    state = warehouse.parse_project(in_folder("install"))
+    assert state.exists()
+
+    def parsed_again(settings: Settings) -> int:
+        """How many of the project's files dbt parsed again for a build in this data folder."""
+        from treasury_warehouse.warehouse.dbt_session import _start_from_project_parse
+
+        _start_from_project_parse(settings)
+        assert warehouse.parse_state(settings).read_bytes() == state.read_bytes()
+        command = [warehouse.dbt_executable(), "parse", "--project-dir", str(project)]
+        env = {
+            **warehouse.dbt_env(settings, settings.builds_dir / warehouse.BUILDING_LINK / warehouse.BUILD_FILE),
+            **warehouse.parse_stable_env(settings),
+        }
+        done = subprocess.run(command, env=env, cwd=settings.data_dir, capture_output=True, text=True, check=True)
+        assert "Unable to do partial parsing" not in done.stdout, done.stdout
+        perf = json.loads((warehouse.dbt_target_dir(settings) / "perf_info.json").read_text())
+        assert perf["is_partial_parse_enabled"]
+        return perf["parsed_path_count"]
+
+    # Nothing: an absolute path to the Parquet area would have made dbt parse 116 files again.
+    assert parsed_again(in_folder("night")) == 0
+    # A changed model is parsed again, with the YAML that describes it, and nothing else.
+    model = project / "models/marts/external_position/fct_niip_preferred.sql"
+    model.write_text(model.read_text() + "\n-- changed\n")
+    assert parsed_again(in_folder("another-night")) == 2

@@ -15,6 +15,8 @@ release         end a hold: the next build publishes as usual
 builds          the kept builds, the published one marked
 serve           copy the published build into the serving database (Postgres; SERVING_DSN) and publish it there
 serve-init      create the serving database and its roles (run once, as a Postgres administrator)
+parse           parse the dbt project as a build does and keep the parse with the project, where a
+                new data folder's first build starts from it (make install runs it)
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     summary = commands.add_parser("summary")
     summary.add_argument("--marts", action="store_true", help="each mart's rows and latest month too")
-    for name in ("rollback", "rollforward", "release", "builds", "report", "serve"):
+    for name in ("rollback", "rollforward", "release", "builds", "report", "serve", "parse"):
         commands.add_parser(name)
     serve_init = commands.add_parser(
         "serve-init",
@@ -143,6 +145,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         for held in held_back(accepted):
             print(f"error: {held.message}", file=sys.stderr)
         return 1 if held_back(accepted) else 0
+    elif args.command == "parse":
+        print(f"dbt project parsed: {warehouse.parse_project(settings)}")
     elif args.command == "summary":
         if not settings.warehouse_path.exists():
             print(f"no warehouse published yet at {settings.warehouse_path}", file=sys.stderr)

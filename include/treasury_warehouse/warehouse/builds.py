@@ -50,6 +50,8 @@ BUILD_FILE = "warehouse.duckdb"
 STORAGE_VERSION = "v1.4.0"
 # builds/<this link>/warehouse.duckdb is where dbt writes: the link names the candidate.
 BUILDING_LINK = ".dbt-building"
+# dbt's saved parse, which partial parsing starts from.
+PARSE_STATE = "partial_parse.msgpack"
 # What dbt (DuckDB) says when a write finds the disk full.
 DISK_FULL = "No space left on device"
 
@@ -143,6 +145,42 @@ def dbt_env(settings: Settings, build_path: Path) -> dict[str, str]:
     }
 
 
+def parse_stable_env(settings: Settings) -> dict[str, str]:
+    """The paths dbt reads while parsing, relative to the data folder (the dbt process's
+    working directory): dbt keeps a parse only while its profile and the environment
+    variables the project read are unchanged, and with these the parse is the same for
+    every build and every data folder. Staging reads the Parquet area only while it
+    builds (views never name it), so no published relation holds the relative path."""
+    return {
+        "DBT_DUCKDB_PATH": str(Path(settings.builds_dir.name) / BUILDING_LINK / BUILD_FILE),
+        "WAREHOUSE_PUBLISHED_DIR": settings.published_dir.name,
+    }
+
+
+def parse_state(settings: Settings) -> Path:
+    """Where dbt keeps a build's parse (partial parsing starts from it)."""
+    return dbt_target_dir(settings) / PARSE_STATE
+
+
+def project_parse_state(settings: Settings) -> Path:
+    """The project's own parse, made once per code change (``make install``); a data folder
+    whose dbt has not parsed yet starts from it."""
+    return settings.dbt_project_dir / "target" / PARSE_STATE
+
+
+def parse_project(settings: Settings) -> Path:
+    """Parse the dbt project as a build parses it and keep the parse with the project."""
+    target = project_parse_state(settings).parent
+    command = [dbt_executable(), "parse", "--project-dir", str(settings.dbt_project_dir), "--target-path", str(target)]
+    building = settings.builds_dir / BUILDING_LINK / BUILD_FILE  # named, never opened: parse connects to nothing
+    env = {**dbt_env(settings, building), **parse_stable_env(settings)}
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    completed = subprocess.run(command, env=env, cwd=settings.data_dir, text=True, capture_output=True, check=False)
+    if completed.returncode != 0:
+        raise _dbt_failed(completed, building, "parse")
+    return project_parse_state(settings)
+
+
 def run_dbt(settings: Settings, build_path: Path, *args: str) -> None:
     """Run one dbt command (a subprocess, so no lock on the file outlives it)."""
     command = [dbt_executable(), *args, "--project-dir", str(settings.dbt_project_dir)]
@@ -152,12 +190,16 @@ def run_dbt(settings: Settings, build_path: Path, *args: str) -> None:
 
 
 def _dbt_process(
-    settings: Settings, build_path: Path, command: list[str], env: dict[str, str] | None = None
+    settings: Settings,
+    build_path: Path,
+    command: list[str],
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess:
     build_path.parent.mkdir(parents=True, exist_ok=True)
     log.info("running %s on %s", " ".join(command), build_path)
     env = env or dbt_env(settings, build_path)
-    completed = subprocess.run(command, env=env, text=True, capture_output=True, check=False)
+    completed = subprocess.run(command, env=env, text=True, capture_output=True, check=False, cwd=cwd)
     for line in (completed.stdout + completed.stderr).splitlines():
         log.info("dbt | %s", line)
     return completed
@@ -193,14 +235,15 @@ def run_dbt_session(settings: Settings, build_path: Path, excluded: list[str], c
         spec["select"] = [*(f"source:{source}+" for source in carry.sources), *ALWAYS_BUILT]
         spec["carry"] = {"build": build_id(carry.build), "sources": carry.sources}
     command = dbt_session_command(spec)
-    env = dbt_env(settings, build_path)
+    env, cwd = dbt_env(settings, build_path), None
     if build_path.parent.parent == settings.builds_dir:
         # dbt parses the whole project again when its profile changes, and the profile holds
         # the file's path: dbt writes through one link that names the build being made.
         link = settings.builds_dir / BUILDING_LINK
         _link_into_place(build_path.parent, link)
-        env["DBT_DUCKDB_PATH"] = str(link / BUILD_FILE)
-    completed = _dbt_process(settings, build_path, command, env)
+        env.update(parse_stable_env(settings))
+        cwd = settings.data_dir
+    completed = _dbt_process(settings, build_path, command, env, cwd)
     lines = completed.stdout.strip().splitlines()
     try:
         verdict = json.loads(lines[-1]) if lines else {}
@@ -906,6 +949,8 @@ def write_bi_file(build_path: Path) -> Path:
             "select schema_name, table_name, comment from duckdb_tables()"  # noqa: S608
             f" where database_name = 'build' and schema_name in ({schemas}) order by 1, 2"
         ).fetchall()
+        # One transaction: a commit per table and comment cost a second of the build.
+        con.execute("begin transaction")
         for schema in BI_SCHEMAS:
             con.execute(f'create schema bi."{schema}"')
         # Names, types and comments come from the build's own catalogue, not from input.
@@ -927,6 +972,7 @@ def write_bi_file(build_path: Path) -> Path:
             for column, _, _, column_comment in columns:
                 if column_comment:
                     con.execute(f'comment on column {name}."{column}" is {_literal(column_comment)}')
+        con.execute("commit")
         con.execute("detach bi")
         con.execute("detach build")
     target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
