@@ -3,6 +3,7 @@ inputs every publisher can serve (duplicate rows, an HTML page) are stopped."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -164,3 +165,51 @@ def test_duplicate_keys_lists_each_repeated_key_once_with_its_count() -> None:
     check = duplicate_keys(frame, ["rcid", "country"])
     assert check.frame.to_dict("records") == [{"rcid": "1", "country": "A", "rows": 3}]
     assert duplicate_keys(frame.iloc[3:], ["rcid", "country"]).frame.empty
+
+
+def test_a_gate_run_again_in_its_project_runs_the_suite_in_code_and_no_stale_definition(
+    fixture_mirror: Path, tmp_path: Path
+) -> None:
+    """Each night gates a source twice in its project (the suite, then the comparison with
+    the last vintage, in DuckDB for a large file), each night in a new process; the next
+    night's gate finds both runs' stored definitions, and must neither load nor run them."""
+    import subprocess
+    import sys
+
+    source = SOURCES["un_votes"]
+    frame = parsed(source, fixture_mirror / source.publisher / source.file_name)
+    served = tmp_path / "mirror" / source.publisher / source.file_name
+    served.parent.mkdir(parents=True)
+    layout = frame.rename(columns={"country_name": "country"})[["rcid", "country", "country_code", "vote"]]
+    layout.to_csv(served, index=False)
+    first_release = served.read_bytes()
+    script = (
+        "from treasury_warehouse.config import Settings; from treasury_warehouse.ingest import pipeline, vintages; "
+        "vintages.IN_DATABASE_ROWS = 0; print(pipeline.ingest('un_votes', Settings.from_env()))"
+    )
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path / "data"),
+        "WAREHOUSE_PATH": str(tmp_path / "data" / "warehouse.duckdb"),
+        "SOURCE_MIRROR": str(tmp_path / "mirror"),
+    }
+
+    def night(release: bytes) -> subprocess.CompletedProcess:
+        served.write_bytes(release)
+        return subprocess.run([sys.executable, "-c", script, "x"], env=env, capture_output=True, text=True)
+
+    assert night(first_release).returncode == 0
+    next_roll_call = layout[layout["rcid"] == layout["rcid"].iloc[0]].assign(rcid="9999999")
+    second = night(first_release + next_roll_call.to_csv(index=False, header=False).encode())
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "compared_with" in second.stdout
+    # GX prints any stored definition it can no longer load (and loaded every one per check).
+    assert "Skipping Bad Configs" not in second.stdout + second.stderr
+    # The suite in code runs on a third release, its new roll call voted twice by one member.
+    repeated = next_roll_call.to_csv(index=False, header=False) + next_roll_call.iloc[:1].to_csv(
+        index=False, header=False
+    )
+    third = night(first_release + repeated.encode())
+    assert third.returncode != 0
+    assert "duplicate_keys" in third.stderr, third.stderr[-2000:]
+    assert "Skipping Bad Configs" not in third.stdout + third.stderr

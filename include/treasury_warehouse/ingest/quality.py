@@ -113,18 +113,21 @@ def run_gate(source: str, file: str, checks: list[Check], project_dir: Path | No
     else:
         context = _context(project_dir)
     try:
-        datasource = context.data_sources.add_or_update_pandas(name=source)
         failures: list[Failure] = []
         evaluated = 0
         results_to_render = []
         for check in checks:
             name = f"{source}.{check.table}"
-            existing = {a.name for a in datasource.assets}
-            if check.table in existing:
+            # Forgotten while the data asset they name still exists: once it is replaced, a
+            # stored checkpoint naming it no longer loads (GX prints it, "Skipping Bad Configs").
+            _forget(context, name)
+            # One datasource per table: replacing one leaves every other table's stored
+            # definitions loadable (the suite's and the comparison's share a project).
+            datasource = context.data_sources.add_or_update_pandas(name=name)
+            if check.table in {a.name for a in datasource.assets}:
                 datasource.delete_asset(check.table)
             asset = datasource.add_dataframe_asset(name=check.table)
             batch_definition = asset.add_batch_definition_whole_dataframe(name="whole_table")
-            _forget(context, name)
             suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=check.expectations))
             validation = context.validation_definitions.add(
                 gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
@@ -172,10 +175,15 @@ def run_gate(source: str, file: str, checks: list[Check], project_dir: Path | No
 
 def _forget(context: Any, name: str) -> None:
     """Drop the stored checkpoint, validation definition and suite of a previous run, so
-    what runs is exactly the suite in code, whatever an earlier version stored."""
+    what runs is exactly the suite in code, whatever an earlier version stored. Each is
+    looked up by its name alone: listing a store loads (and checks) everything in it."""
+    from great_expectations.exceptions import DataContextError
+
     for store in (context.checkpoints, context.validation_definitions, context.suites):
-        if any(item.name == name for item in store.all()):
+        try:
             store.delete(name=name)
+        except DataContextError:  # not stored: a first run, or a table new in the suite
+            continue
 
 
 def _failure(check: Check, result: Any) -> Failure:
