@@ -238,7 +238,8 @@ def run_dbt_session(settings: Settings, build_path: Path, excluded: list[str], c
     env, cwd = dbt_env(settings, build_path), None
     if build_path.parent.parent == settings.builds_dir:
         # dbt parses the whole project again when its profile changes, and the profile holds
-        # the file's path: dbt writes through one link that names the build being made.
+        # the file's path: dbt writes through one link that names the build being made, and
+        # reads its paths relative to the data folder (parse_stable_env).
         link = settings.builds_dir / BUILDING_LINK
         _link_into_place(build_path.parent, link)
         env.update(parse_stable_env(settings))
@@ -949,7 +950,7 @@ def write_bi_file(build_path: Path) -> Path:
             "select schema_name, table_name, comment from duckdb_tables()"  # noqa: S608
             f" where database_name = 'build' and schema_name in ({schemas}) order by 1, 2"
         ).fetchall()
-        # One transaction: a commit per table and comment cost a second of the build.
+        # One transaction: a failure leaves no table half copied or without its comments.
         con.execute("begin transaction")
         for schema in BI_SCHEMAS:
             con.execute(f'create schema bi."{schema}"')
