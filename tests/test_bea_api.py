@@ -6,13 +6,13 @@ import dataclasses
 import http.server
 import json
 import logging
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PublisherHandler, publisher
 
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError, ParseError, SourceNotConfigured
@@ -26,36 +26,25 @@ ERROR = "bea_api/error.json"
 KEY = "0123ABCD-SECRET-KEY"
 
 
-class FakeBea(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
+class FakeBea(PublisherHandler):
+    def answer(self) -> None:
         query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
         self.server.queries.append(query)
         status, name = self.server.answer
         body = (FIXTURES / name).read_bytes()
         # The real API echoes the request parameters, the key among them.
         body = body.replace(b'"ParameterValue": "***"', f'"ParameterValue": "{query.get("UserID", [""])[0]}"'.encode())
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.send(status, body, "application/json")
 
 
 @pytest.fixture
 def bea(monkeypatch: pytest.MonkeyPatch) -> Iterator[http.server.HTTPServer]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeBea)
-    server.queries, server.answer = [], (200, ANSWER)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    real = sources.SOURCES["bea_iip_api"]
-    local = f"http://127.0.0.1:{server.server_address[1]}/api/data?{real.url.split('?', 1)[1]}"
-    monkeypatch.setitem(sources.SOURCES, "bea_iip_api", dataclasses.replace(real, url=local))
-    monkeypatch.delenv("BEA_API_KEY", raising=False)
-    yield server
-    server.shutdown()
-    server.server_close()
+    with publisher(FakeBea, queries=[], answer=(200, ANSWER)) as server:
+        real = sources.SOURCES["bea_iip_api"]
+        local = f"http://127.0.0.1:{server.server_address[1]}/api/data?{real.url.split('?', 1)[1]}"
+        monkeypatch.setitem(sources.SOURCES, "bea_iip_api", dataclasses.replace(real, url=local))
+        monkeypatch.delenv("BEA_API_KEY", raising=False)
+        yield server
 
 
 @pytest.fixture
