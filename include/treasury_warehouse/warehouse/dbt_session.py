@@ -87,8 +87,8 @@ def main(argv: list[str]) -> int:
         return 1
     if spec.get("docs", True):
         # The catalogue is read from the new file; --static writes one self-contained page;
-        # --no-compile keeps the SQL the build compiled into this manifest (compiling every
-        # node again cost 3 s of a 30 s build).
+        # --no-compile: the page reads the manifest the build wrote, with the SQL it compiled
+        # (compiling every node again cost 3 s of a 30 s build).
         docs = dbt.invoke(["docs", "generate", "--static", "--no-compile", *freshness_selection, *project])
         if not docs.success:
             _verdict(failed="docs generate")
