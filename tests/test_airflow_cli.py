@@ -1,7 +1,15 @@
 """What `make run` prints of a failed task: the pipeline's reason, short, and for a file
-rejected only by the comparison with the last vintage, the command that publishes it."""
+rejected only by the comparison with the last vintage, the command that publishes it; and
+the execution API its DAG runs talk to."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PROJECT_ROOT, new_deployment
 
 from treasury_warehouse.orchestration.runner import LINE_WIDTH, _force_hint, failure_reason
 
@@ -34,3 +42,44 @@ def test_a_rejected_revision_says_how_to_publish_it_with_a_reason() -> None:
 def test_other_failures_get_no_force_hint() -> None:
     gate = REJECTED.replace("vintage_comparison", "expectation_suite")
     assert _force_hint("ingest_fred_iipusnetiq", failure_reason(gate)) == ""
+
+
+# A variable the database does not hold, asked for in the version the task SDK speaks and in
+# the first version Airflow 3 shipped, from the in-process API that `airflow-run` sets up.
+ASK_BOTH_VERSIONS = """
+import json
+import httpx
+from airflow.sdk.api.datamodels._generated import API_VERSION
+from airflow.sdk.execution_time.supervisor import in_process_api_server
+from treasury_warehouse.orchestration import runner
+
+runner._warm()
+api = in_process_api_server()
+client = httpx.Client(transport=api.transport, base_url="http://in-process.invalid./")
+answers = {
+    version: client.get("variables/no_such_variable", headers={"Airflow-API-Version": version}).json()
+    for version in (API_VERSION, "2025-04-28")
+}
+served = [version.value for version in api.app.versions.versions]
+print(json.dumps({"task_sdk": API_VERSION, "served": served, "answers": answers}))
+"""
+
+
+def test_the_runs_execution_api_serves_only_the_version_its_tasks_speak(tmp_path: Path, airflow_db: Path) -> None:
+    """Every version would cost each DAG process 5 s of route building at its first request."""
+    deployment = new_deployment(tmp_path, airflow_db)
+    done = subprocess.run(
+        [sys.executable, "-c", ASK_BOTH_VERSIONS],
+        env=deployment.env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    current, first = facts["answers"][facts["task_sdk"]], facts["answers"]["2025-04-28"]
+    assert facts["served"] == [facts["task_sdk"]]
+    # The current version's route answers (the variable is missing); the old one has no route.
+    assert current["detail"]["message"] == "Variable with key 'no_such_variable' not found", current
+    assert first == {"detail": "Not Found"}, first

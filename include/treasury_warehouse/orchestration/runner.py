@@ -8,6 +8,7 @@ data/logs/<dag_id>.log; the console gets one line per DAG.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -165,8 +166,7 @@ def run_dags(
     with _output_to(log_dir / "airflow-setup.log"):
         ensure_pool()
         bag = _dag_bag()
-        if processes > 1:
-            _warm()
+        _warm()
     run_conf = json.loads(conf) if conf else None
     outcomes: list[Outcome] = []
     # Whatever publishes a warehouse is followed by its report, as the warehouse Asset
@@ -282,7 +282,45 @@ def _warm() -> None:
 
     import treasury_warehouse.ingest.pipeline  # noqa: F401 (imported for the forked processes)
 
-    assert in_process_api_server().app is not None
+    api = in_process_api_server()
+    with _current_version_only():
+        assert api.app is not None
+
+
+@contextmanager
+def _current_version_only() -> Iterator[None]:
+    """Airflow's in-process execution API, created in this context, serves only the API
+    version this installation's task SDK speaks.
+
+    Its app serves every version a worker of an older Airflow might speak (nine), and builds
+    their routes on its first request: 5 s in each process, on a night with nothing changed
+    a third of the night. The tasks these processes run are this installation's, so they
+    speak its newest version (the one version kept) and only that one. When the task SDK and
+    the API disagree on the newest version, the app is Airflow's own, with every version."""
+    from unittest import mock
+
+    from airflow.api_fastapi.execution_api import routes, versions
+    from airflow.sdk.api.datamodels._generated import API_VERSION
+    from cadwyn import HeadVersion, Version, VersionBundle
+    from cadwyn.route_generation import _DELETED_ROUTE_TAG
+    from fastapi.routing import APIRoute
+
+    if versions.bundle.versions[0].value != API_VERSION:
+        print(f"the task SDK speaks {API_VERSION}, not the API's newest version: every version is served")
+        yield
+        return
+    # The routes that only older versions have (moved or removed since) are left out too.
+    current = copy.copy(routes.execution_api_router)
+    current.routes = [
+        route
+        for route in routes.execution_api_router.routes
+        if not (isinstance(route, APIRoute) and _DELETED_ROUTE_TAG in route.tags)
+    ]
+    with (
+        mock.patch.object(versions, "bundle", VersionBundle(HeadVersion(), Version(API_VERSION))),
+        mock.patch.object(routes, "execution_api_router", current),
+    ):
+        yield
 
 
 def _run_forked(dag_id: str, log_dir: Path, conf: dict | None) -> Outcome:
