@@ -145,21 +145,37 @@ def _candidate_path(settings: Settings, name: str, sha256: str) -> Path:
     return settings.candidates_dir / name / f"{sha256}.parquet"
 
 
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    with atomically(path) as tmp:
-        frame.to_parquet(tmp, index=False)
+# What publishing adds to each row: where the file came from and when it was landed.
+PROVENANCE = ("source_file", "source_url", "source_sha256", "landed_at", "vintage_basis")
+ROW_GROUP_ROWS = 1 << 20  # pyarrow's default
 
 
-def _write_with_columns(source: Path, path: Path, constants: dict[str, object]) -> int:
-    """Copy a Parquet file with constant columns added, one row group at a time (the votes
-    at 50x the real rows would otherwise hold each constant as 43 million strings); return
-    its rows. A text constant is dictionary-encoded (one value, a byte per row), as the
+def write_parquet_atomic(frame: pd.DataFrame, path: Path, constants: dict[str, object] | None = None) -> None:
+    """Write frame as Parquet with constant columns after its own, added a row group at a
+    time (the votes at 50x the real rows would otherwise hold each constant as 43 million
+    values). A text constant is dictionary-encoded (one value, a byte per row), as the
     parsers keep the votes' text columns; other constants have the type pandas gives them."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    added = _constant_columns(constants or {})
+    schema = table.schema
+    for field in added.schema:
+        schema = schema.append(field)
+    with atomically(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for offset in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
+            group = table.slice(offset, ROW_GROUP_ROWS)
+            for name in added.column_names:
+                group = group.append_column(name, pa.repeat(added[name][0], group.num_rows))
+            writer.write_table(group)
+
+
+def _constant_columns(constants: dict[str, object]):
+    import pyarrow as pa
+
     added = pa.Table.from_pandas(pd.DataFrame({k: [v] for k, v in constants.items()}), preserve_index=False)
-    added = pa.table(
+    return pa.table(
         {
             name: column.dictionary_encode().cast(pa.dictionary(pa.int8(), pa.string()))
             if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
@@ -167,43 +183,49 @@ def _write_with_columns(source: Path, path: Path, constants: dict[str, object]) 
             for name, column in zip(added.column_names, added.columns, strict=True)
         }
     )
-    parquet = pq.ParquetFile(source)
-    schema = pa.schema([*parquet.schema_arrow, *added.schema])
-    rows = 0
-    with atomically(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-        for group in range(parquet.num_row_groups):
-            table = parquet.read_row_group(group)
-            for name in added.column_names:
-                table = table.append_column(name, pa.repeat(added[name][0], table.num_rows))
-            writer.write_table(table)
-            rows += table.num_rows
-    return rows
+
+
+def _provenance(manifest: dict[str, object], sha256: str, basis: str) -> dict[str, object]:
+    return {
+        "source_file": str(manifest["file_name"]),
+        "source_url": str(manifest["url"]),
+        "source_sha256": sha256,
+        "landed_at": pd.Timestamp(str(manifest["fetched_at"])),
+        # Where the vintage's date comes from: file, listing, last_modified, or landed (the
+        # publisher's release date unknown); meta.meta_sources keeps the two apart.
+        "vintage_basis": basis,
+    }
 
 
 def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, object]:
+    """Parse a landed file into its candidate table: the parsed rows with their vintage and
+    provenance, exactly the file that is published once it passes the gate."""
     source = get_source(name)
     path = Path(landed_path)
     sha256 = path.parent.name
+    manifest = read_manifest(path)
     frame = source.parse(read_landed(path), f"{path.name} (sha256 {sha256[:12]})")
     basis = "file"  # a release stamp in the file or its name, read by the parser
-    if "vintage" not in frame.columns:
+    constants: dict[str, object] = {}
+    if "vintage" in frame.columns:
+        vintage = pd.Timestamp(frame["vintage"].max())
+    else:
         # The file carries no release date: its vintage is the one the publisher's listing
         # gave (in the landed name), or when the publisher last changed it (Last-Modified)
         # or, failing that, when it was landed (the release date is then unknown).
         from treasury_warehouse.ingest.listings import listed_release
 
         listed = listed_release(path.name)
-        manifest = read_manifest(path)
-        frame["vintage"] = pd.Timestamp(listed) if listed else landed_vintage(manifest)
+        vintage = pd.Timestamp(listed) if listed else landed_vintage(manifest)
+        constants["vintage"] = vintage
         basis = "listing" if listed else "last_modified" if _last_modified(manifest) else "landed"
     candidate = _candidate_path(settings, name, sha256)
-    write_parquet_atomic(frame, candidate)
-    vintage = pd.Timestamp(frame["vintage"].max()).date().isoformat()
-    log.info("parsed %s: %d rows, vintage %s -> %s", name, len(frame), vintage, candidate)
+    write_parquet_atomic(frame, candidate, {**constants, **_provenance(manifest, sha256, basis)})
+    log.info("parsed %s: %d rows, vintage %s -> %s", name, len(frame), vintage.date().isoformat(), candidate)
     return {
         "candidate": str(candidate),
         "rows": len(frame),
-        "vintage": vintage,
+        "vintage": vintage.date().isoformat(),
         "vintage_basis": basis,
         "sha256": sha256,
         "landed_path": str(path),
@@ -211,11 +233,14 @@ def parse_landed(name: str, landed_path: str, settings: Settings) -> dict[str, o
 
 
 def read_candidate(path: Path) -> pd.DataFrame:
-    """A parsed file as pandas, each Arrow column freed as it is converted, and the freed
-    memory given back: the votes at 50x the real rows take 1.3 GB instead of 2.7 GB."""
+    """A parsed (or published) table as pandas without its provenance, each Arrow column
+    freed as it is converted, and the freed memory given back: the votes at 50x the real
+    rows take 1.3 GB instead of 2.7 GB."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    frame = pd.read_parquet(path, to_pandas_kwargs={"self_destruct": True, "split_blocks": True})
+    columns = [c for c in pq.read_schema(path).names if c not in PROVENANCE]
+    frame = pd.read_parquet(path, columns=columns, to_pandas_kwargs={"self_destruct": True, "split_blocks": True})
     pa.default_memory_pool().release_unused()
     return frame
 
@@ -281,21 +306,17 @@ def published_path(settings: Settings, name: str, vintage: str, sha256: str) -> 
 
 
 def publish_candidate(name: str, validated: dict[str, object], settings: Settings) -> dict[str, object]:
-    """Move a gated table to the published area that dbt reads, with its provenance."""
+    """Move a gated table, with its provenance, to the published area that dbt reads."""
+    import pyarrow.parquet as pq
+
     from treasury_warehouse.ingest.vintages import record_forced
 
-    manifest = read_manifest(Path(str(validated["landed_path"])))
-    provenance = {
-        "source_file": str(manifest["file_name"]),
-        "source_url": str(manifest["url"]),
-        "source_sha256": str(validated["sha256"]),
-        "landed_at": pd.Timestamp(str(manifest["fetched_at"])),
-        # Where the vintage's date comes from: file, listing, last_modified, or landed (the
-        # publisher's release date unknown); meta.meta_sources keeps the two apart.
-        "vintage_basis": str(validated.get("vintage_basis") or "landed"),
-    }
     target = published_path(settings, name, str(validated["vintage"]), str(validated["sha256"]))
-    rows = _write_with_columns(Path(str(validated["candidate"])), target, provenance)
+    candidate = Path(str(validated["candidate"]))
+    if candidate.exists() or not target.exists():  # (a retry finds it published already)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(candidate, target)  # the gated file itself, its provenance written at parse
+    rows = pq.read_metadata(target).num_rows
     for earlier in target.parent.glob(f"vintage=*__{str(validated['sha256'])[:12]}*.parquet"):
         if earlier != target:  # the same file as published by an earlier revision
             earlier.unlink()
@@ -305,7 +326,6 @@ def publish_candidate(name: str, validated: dict[str, object], settings: Setting
     previous = target.parent / str(validated["compared_with"]) if validated.get("compared_with") else None
     advances.record(get_source(name), target, previous if previous is not None and previous.exists() else None)
     quarantine.forget(settings, name, str(validated["sha256"]))
-    Path(str(validated["candidate"])).unlink(missing_ok=True)
     log.info("published %s vintage %s: %d rows at %s", name, validated["vintage"], rows, target)
     return {**validated, "published": str(target)}
 
