@@ -327,16 +327,20 @@ class Deployment:
     data_dir: Path
 
     def run(self, *dag_ids: str, conf: str | None = None) -> Run:
-        done = subprocess.run(
-            [sys.executable, "-m", "treasury_warehouse", "airflow-run", *dag_ids, *(["--conf", conf] if conf else [])],
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        done = self._python("-m", "treasury_warehouse", "airflow-run", *dag_ids, *(["--conf", conf] if conf else []))
         return Run(done.returncode, done.stdout + done.stderr)
+
+    def python(self, code: str) -> str:
+        """What Python code run in this deployment prints; a failure raises with its output."""
+        done = self._python("-c", code)
+        if done.returncode != 0:
+            raise AssertionError(f"exit {done.returncode}: {done.stdout}{done.stderr}")
+        return done.stdout
+
+    def _python(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, *args], env=self.env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900
+        )
 
     @property
     def warehouse(self) -> Path:

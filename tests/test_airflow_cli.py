@@ -5,11 +5,9 @@ the execution API its DAG runs talk to."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import PROJECT_ROOT, new_deployment
+from conftest import new_deployment
 
 from treasury_warehouse.orchestration.runner import LINE_WIDTH, _force_hint, failure_reason
 
@@ -67,17 +65,8 @@ print(json.dumps({"task_sdk": API_VERSION, "served": served, "answers": answers}
 
 def test_the_runs_execution_api_serves_only_the_version_its_tasks_speak(tmp_path: Path, airflow_db: Path) -> None:
     """Every version would cost each DAG process 5 s of route building at its first request."""
-    deployment = new_deployment(tmp_path, airflow_db)
-    done = subprocess.run(
-        [sys.executable, "-c", ASK_BOTH_VERSIONS],
-        env=deployment.env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    output = new_deployment(tmp_path, airflow_db).python(ASK_BOTH_VERSIONS)
+    facts = json.loads(output.strip().splitlines()[-1])
     current, first = facts["answers"][facts["task_sdk"]], facts["answers"]["2025-04-28"]
     assert facts["served"] == [facts["task_sdk"]]
     # The current version's route answers (the variable is missing); the old one has no route.
