@@ -28,6 +28,7 @@ import os
 import sys
 from pathlib import Path
 
+from treasury_warehouse import exit_process
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import PipelineError
 from treasury_warehouse.ingest.sources import SOURCES
@@ -241,4 +242,4 @@ def _report(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

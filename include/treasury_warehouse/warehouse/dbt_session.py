@@ -31,6 +31,8 @@ import os
 import sys
 from pathlib import Path
 
+from treasury_warehouse import exit_process
+
 FACTS_ENV = "WAREHOUSE_BUILD_FACTS"
 
 
@@ -130,4 +132,4 @@ def _keep_build_results(settings, build_path: Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_process(main(sys.argv[1:]))
