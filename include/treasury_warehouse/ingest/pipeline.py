@@ -145,7 +145,8 @@ def _candidate_path(settings: Settings, name: str, sha256: str) -> Path:
     return settings.candidates_dir / name / f"{sha256}.parquet"
 
 
-# What publishing adds to each row: where the file came from and when it was landed.
+# Where each row came from, written with the parsed table: the file, its URL and sha256,
+# when it was landed, and where its vintage's date comes from.
 PROVENANCE = ("source_file", "source_url", "source_sha256", "landed_at", "vintage_basis")
 ROW_GROUP_ROWS = 1 << 20  # pyarrow's default
 

@@ -275,9 +275,9 @@ _FORKED_BAG = None
 
 
 def _warm() -> None:
-    """Done once, before forking, instead of once per process: the imports every task run
-    needs, and Airflow's in-process execution API app (its thread starts in each process,
-    on first use, so no thread crosses the fork)."""
+    """Done once, before any run (and so before forking) instead of once per process: the
+    imports every task run needs, and Airflow's in-process execution API app, serving one
+    version (its thread starts in each process, on first use, so no thread crosses the fork)."""
     from airflow.sdk.execution_time.supervisor import in_process_api_server
 
     import treasury_warehouse.ingest.pipeline  # noqa: F401 (imported for the forked processes)
