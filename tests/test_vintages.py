@@ -212,6 +212,33 @@ def test_the_comparison_in_duckdb_fails_exactly_as_the_one_in_pandas(tmp_path: P
     assert _gate_failures(source, same) == set() == _gate_failures(source, checks(source, published, published))
 
 
+def test_the_comparison_in_duckdb_reads_row_by_row_only_the_periods_that_changed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A period whose rows and hashes agree in both files is skipped; one vote moved in
+    one roll call (same rows, same countries) still fails, with its row named."""
+    from treasury_warehouse.ingest.sources import SOURCES
+    from treasury_warehouse.ingest.vintages import checks_in_database
+
+    source = SOURCES["un_votes"]
+    published, _ = _votes_pair()
+    new = published.astype({"vote": "string"})
+    new.loc[(new["rcid"] == "3") & (new["country_name"] == "C"), "vote"] = "abstain"
+    old_path, new_path = tmp_path / "old.parquet", tmp_path / "new.parquet"
+    published.to_parquet(old_path, index=False)
+    new.to_parquet(new_path, index=False)
+
+    with caplog.at_level("INFO", logger="treasury_warehouse.ingest.vintages"):
+        failures = _gate_failures(source, checks_in_database(source, new_path, old_path, tmp_path / "work"))
+
+    assert "un_votes: 1 of 6 published periods differ in the new file" in caplog.text
+    assert [(table, count) for table, _, count, _ in failures] == [("revisions_vs_published", 1)]
+    (rows,) = [rows for *_, rows in failures]
+    assert [json.loads(row) for row in rows] == [
+        {"column": "vote", "rcid": "3", "country_name": "C", "published": "yes", "new": "abstain", "within": False}
+    ], rows
+
+
 def test_a_large_file_is_compared_in_duckdb_by_the_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from treasury_warehouse.ingest import vintages
 
