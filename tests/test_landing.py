@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from treasury_warehouse.ingest.fetch import Fetched
@@ -82,7 +84,9 @@ def test_a_landed_file_changed_on_disk_is_never_parsed_or_landed_again(tmp_path:
 def test_the_published_file_is_the_gated_candidate_itself(tmp_path: Path, fixture_mirror: Path) -> None:
     """Provenance is written at parse, so publishing renames the file the gate passed (the
     votes at 50x the real rows no longer copy 43 million rows); the gate reads the parsed
-    columns only, and a publish retried after its file moved finds it published."""
+    columns only, and a publish retried after its file moved finds it published. The
+    published file has the mode the umask gives a new file, not the temporary file's
+    owner-only one."""
     import dataclasses
 
     import pyarrow.parquet as pq
@@ -98,6 +102,8 @@ def test_the_published_file_is_the_gated_candidate_itself(tmp_path: Path, fixtur
     )
 
     settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror=str(fixture_mirror))
+    umask = os.umask(0o022)
+    os.umask(umask)
     landed = fetch_and_land("fred_fdhbfin", settings)
     parsed = parse_landed("fred_fdhbfin", str(landed["path"]), settings)
     candidate = Path(str(parsed["candidate"]))
@@ -110,6 +116,7 @@ def test_the_published_file_is_the_gated_candidate_itself(tmp_path: Path, fixtur
     published = Path(str(publish_candidate("fred_fdhbfin", validated, settings)["published"]))
 
     assert published.stat().st_ino == gated
+    assert stat.S_IMODE(published.stat().st_mode) == 0o666 & ~umask, oct(published.stat().st_mode)
     assert not candidate.exists()
     assert pq.read_schema(published).names == columns
     provenance = pq.read_table(published, columns=list(PROVENANCE)).to_pylist()[0]

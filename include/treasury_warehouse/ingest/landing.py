@@ -47,10 +47,19 @@ def atomically(path: Path) -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
+        # mkstemp makes the file its owner's alone; the file in place gets the mode a plain
+        # open() gives (a BI reader or a worker under another user of the group reads it).
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the mask means setting it: set it back at once
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: Path, data: bytes) -> None:
