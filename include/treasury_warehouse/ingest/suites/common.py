@@ -56,18 +56,23 @@ def duplicate_keys(frame: pd.DataFrame, key: list[str]) -> Check:
 
     Great Expectations' compound uniqueness on such a table holds more than a copy of it
     (1.6 GB at 50x the real votes); here each column becomes integer codes, the codes one
-    int64 per row, and a sort finds the repeats (0.4 GB, one second)."""
+    int64 per row. When the combined codes span few enough values, a table of one flag per
+    possible key (no larger than the codes themselves) shows whether any repeats, in one
+    pass; only then, or when the span is too wide for it, a sort finds the repeats (0.4 GB,
+    three seconds at 50x)."""
     columns = [c for c in key if c in frame.columns]
     combined = np.zeros(len(frame), dtype=np.int64)
     uniques, span = [], 1
     for column in columns:
-        codes, values = pd.factorize(frame[column], use_na_sentinel=False)
+        codes, values = _codes(frame[column])
         span *= max(len(values), 1)
         if span > np.iinfo(np.int64).max:
             raise OverflowError(f"the key {columns} has too many distinct values to combine")
         combined *= max(len(values), 1)
         combined += codes
         uniques.append(values)
+    if span <= 8 * len(frame) and _all_distinct(combined, span):
+        return _duplicates_check(columns, pd.DataFrame({column: [] for column in columns}).assign(rows=[]))
     ordered = np.sort(combined)
     repeated, counts = np.unique(ordered[1:][ordered[1:] == ordered[:-1]], return_counts=True)
     table, remainder = {}, repeated
@@ -76,9 +81,28 @@ def duplicate_keys(frame: pd.DataFrame, key: list[str]) -> Check:
         table[column] = np.asarray(values, dtype=object)[codes]
     duplicates = pd.DataFrame({column: table[column] for column in columns})
     duplicates["rows"] = (counts + 1).astype("int64")
+    return _duplicates_check(columns, duplicates)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and the values they stand for, a blank a value of its own; a
+    categorical's own codes (factorising one again costs a second at 50x the votes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        values = np.asarray([None, *column.cat.categories], dtype=object)
+        return column.array.codes.astype(np.int64) + 1, values
+    return pd.factorize(column, use_na_sentinel=False)
+
+
+def _all_distinct(codes: np.ndarray, span: int) -> bool:
+    seen = np.zeros(span, dtype=bool)
+    seen[codes] = True
+    return int(np.count_nonzero(seen)) == len(codes)
+
+
+def _duplicates_check(columns: list[str], duplicates: pd.DataFrame) -> Check:
     return Check(
         "duplicate_keys",
-        duplicates,
+        duplicates.astype({"rows": "int64"}),
         [gxe.ExpectColumnValuesToBeBetween(column="rows", max_value=1)],
         index_columns=columns,
     )
