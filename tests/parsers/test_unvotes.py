@@ -161,3 +161,15 @@ def test_real_r_data_files(shared_sources: Path) -> None:
         (shared_sources / "unvotes" / "voeten_unvotes_2016" / "UNVotesPublished.RData").read_bytes(), "x.RData"
     )
     assert voeten["vote_code"].value_counts().to_dict() == {1: 588_800, 9: 254_521, 2: 95_099, 8: 73_328, 3: 54_865}
+
+
+def test_unused_vote_categories_are_removed_as_pandas_removes_them() -> None:
+    """An R factor keeps its levels in a file that uses some of them; the parser drops the
+    unused ones without pandas' inverse index of one int64 per row."""
+    votes = pd.Series(pd.Categorical(["yes", None, "no", "yes"], categories=["abstain", "no", "yes", "absent"]))
+
+    kept = unvotes._without_unused(votes)
+
+    assert kept.cat.categories.tolist() == ["no", "yes"]
+    assert kept.equals(votes.cat.remove_unused_categories())
+    assert unvotes._without_unused(kept) is kept
