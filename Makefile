@@ -20,8 +20,12 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export DATA_DIR ?= $(CURDIR)/data
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-# Modules are byte-compiled when first imported, not all of Airflow's at install (a third of it).
+# pip does not byte-compile (one file at a time, a third of the install); the environment is
+# compiled afterwards on every core. Left to the first import, nothing is written where
+# PYTHONDONTWRITEBYTECODE is set, and every process (each Airflow task runner, each dbt
+# build) compiled Airflow, dbt and Great Expectations from source again: a second or more each.
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt
+COMPILE := $(BIN)/python -m compileall -q -j 0
 
 .PHONY: help install install-dev airflow-init airflow browser run test test-setup lint unit e2e build rollback rollforward release builds summary marts settings answers report bench mutations deploy-services deploy-test postgres serve clean
 
@@ -46,10 +50,12 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) -r requirements.txt
 	$(PIP_INSTALL) --no-deps -e .
+	$(COMPILE) $(VENV)/lib
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP_INSTALL) -r requirements-dev.txt
+	$(COMPILE) $(VENV)/lib
 	touch $@
 
 $(CLIENTS)/.installed: requirements-clients.txt

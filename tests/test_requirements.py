@@ -58,3 +58,16 @@ def test_an_unpinned_package_is_found(tmp_path: Path) -> None:
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("\n".join(line for line in CONSTRAINTS.read_text().splitlines() if "pytest==" not in line))
     assert set(unpinned_distributions(constraints)) == {normalise("pytest")}
+
+
+@pytest.mark.parametrize("package", ["airflow", "dbt", "great_expectations"])
+def test_the_environment_is_byte_compiled(package: str) -> None:
+    """`make install` compiles the environment: where PYTHONDONTWRITEBYTECODE is set, an
+    import writes no bytecode, and each process would compile these packages again."""
+    import importlib.util
+
+    folders = importlib.util.find_spec(package).submodule_search_locations
+    sources = [source for folder in folders for source in Path(folder).rglob("*.py")]
+    missing = [source for source in sources if not Path(importlib.util.cache_from_source(str(source))).is_file()]
+    assert sources, f"no module of {package} found"
+    assert missing == [], f"{len(missing)} of {len(sources)} modules of {package} are not byte-compiled"
