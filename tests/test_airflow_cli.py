@@ -53,22 +53,27 @@ from treasury_warehouse.orchestration import runner
 
 runner._warm()
 api = in_process_api_server()
+routes_built_before_a_request = api.app._cadwyn_initialized
 client = httpx.Client(transport=api.transport, base_url="http://in-process.invalid./")
 answers = {
     version: client.get("variables/no_such_variable", headers={"Airflow-API-Version": version}).json()
     for version in (API_VERSION, "2025-04-28")
 }
 served = [version.value for version in api.app.versions.versions]
-print(json.dumps({"task_sdk": API_VERSION, "served": served, "answers": answers}))
+print(json.dumps({"task_sdk": API_VERSION, "served": served, "answers": answers,
+                  "routes_built": routes_built_before_a_request}))
 """
 
 
 def test_the_runs_execution_api_serves_only_the_version_its_tasks_speak(tmp_path: Path, airflow_db: Path) -> None:
-    """Every version would cost each DAG process 5 s of route building at its first request."""
+    """Every version would cost each DAG process 5 s of route building at its first request;
+    the one version's routes are built once, before the runs' processes fork."""
     output = new_deployment(tmp_path, airflow_db).python(ASK_BOTH_VERSIONS)
     facts = json.loads(output.strip().splitlines()[-1])
     current, first = facts["answers"][facts["task_sdk"]], facts["answers"]["2025-04-28"]
     assert facts["served"] == [facts["task_sdk"]]
+    # Built before any request, so before the runs' processes fork: they inherit the routes.
+    assert facts["routes_built"] is True
     # The current version's route answers (the variable is missing); the old one has no route.
     assert current["detail"]["message"] == "Variable with key 'no_such_variable' not found", current
     assert first == {"detail": "Not Found"}, first
