@@ -159,6 +159,29 @@ def test_bi_reader_answers_the_readme_questions_and_is_refused_everything_else(p
     assert fresh.writer.password not in fresh.writer.where
 
 
+def test_a_schema_left_granted_is_put_out_of_reach_by_the_next_publication(published_copy, fresh: Roles) -> None:
+    """The schemas that step aside lose the reader's grant once the renames commit; one that a
+    publication cut short between the two left granted loses it at the next serve."""
+    settings = published_copy
+    first = warehouse.published_build(settings)
+    serve.serve(fresh.writer, first)
+    second = later_build(settings, first, 1)
+    serve.serve(fresh.writer, second)
+    old = serve.build_schema("marts", warehouse.build_id(first))
+    assert "permission denied" in psql(fresh, f"select count(*) from {old}.dim_country").stderr
+    with fresh.writer.connect(autocommit=True) as pg:
+        pg.execute(f"grant usage on schema {old} to {serve.READER_ROLE}")
+    assert psql(fresh, f"select count(*) from {old}.dim_country").returncode == 0  # left granted
+
+    served = serve.serve(fresh.writer, second)  # already published: no load, no rename
+
+    assert (served.loaded, served.replaced) == (False, None)
+    answer = psql(fresh, f"select count(*) from {old}.dim_country")
+    assert answer.returncode != 0
+    assert "permission denied" in answer.stderr, answer.stderr
+    assert psql(fresh, "select count(*) from marts.dim_country").returncode == 0
+
+
 POLLER = """
 import sys, time, psycopg
 uri, stop = sys.argv[1], sys.argv[2]

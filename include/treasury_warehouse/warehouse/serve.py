@@ -9,8 +9,9 @@ published ``marts`` and ``meta`` step aside under their build's stamp and the ne
 take their names, so a query that is running finishes on the old tables, a new query
 sees the new ones, and no statement ever sees one build's marts with another's meta.
 The role BI tools log in as (``bi_reader``) has ``USAGE`` on the published schemas and
-``SELECT`` on their tables, nothing else: the grants move with the names in the same
-transaction. The last ``keep`` builds stay loaded, so a rollback is a rename too.
+``SELECT`` on their tables, nothing else: the new names are granted in the renames'
+transaction, and the schemas that stepped aside lose the grant in the next one. The last
+``keep`` builds stay loaded, so a rollback is a rename too.
 
 Off unless ``SERVING_DSN`` is set: a libpq connection string without a password
 (``host=... port=... dbname=warehouse user=warehouse_writer``); the writer's password is
@@ -266,11 +267,14 @@ def published(cur) -> str | None:
     return row[0] if row else None
 
 
+# A build's own schemas, loaded and not published (``build_schema``).
+KEPT_SCHEMA = r"^(marts|meta)__[0-9]{8}t[0-9]+z$"
+
+
 def kept(cur) -> dict[str, set[str]]:
     """Builds whose schemas are loaded and not published: build -> its schemas."""
     cur.execute(
-        "select nspname, obj_description(oid, 'pg_namespace') from pg_namespace"
-        " where nspname ~ '^(marts|meta)__[0-9]{8}t[0-9]+z$'"
+        "select nspname, obj_description(oid, 'pg_namespace') from pg_namespace where nspname ~ %s", [KEPT_SCHEMA]
     )
     builds: dict[str, set[str]] = {}
     for schema, build in cur.fetchall():
@@ -292,7 +296,9 @@ def publish(serving: Serving, build: str) -> str | None:
     deadline = time.monotonic() + READERS_WAIT_S
     while True:
         try:
-            return _publish_once(serving, build)
+            replaced = _publish_once(serving, build)
+            _out_of_reach(serving)
+            return replaced
         except psycopg.errors.LockNotAvailable as exc:
             if time.monotonic() > deadline:
                 raise ServeFailed(
@@ -322,12 +328,30 @@ def _publish_once(serving: Serving, build: str) -> str | None:
                 cur.execute(sql.SQL("lock table {} in access exclusive mode nowait").format(sql.SQL(", ").join(tables)))
         for schema in SCHEMAS:
             if current is not None:
-                cur.execute(_sql("revoke all on schema {} from {}", schema, serving.reader))
                 cur.execute(_sql("alter schema {} rename to {}", schema, build_schema(schema, current)))
             cur.execute(_sql("alter schema {} rename to {}", build_schema(schema, build), schema))
             cur.execute(_sql("grant usage on schema {} to {}", schema, serving.reader))
             cur.execute(_sql("grant select on all tables in schema {} to {}", schema, serving.reader))
         return current
+
+
+def _out_of_reach(serving: Serving) -> None:
+    """Revoke the reader's access to every schema that is not published (the ones that just
+    stepped aside, or any a publication cut short left granted), after the renames commit.
+
+    Revoked in the renames' own transaction, a reader's statement could look the name
+    ``meta`` up just before they commit (the old schema) and that schema's grants just
+    after (revoked): "permission denied for schema meta" instead of waiting for the new
+    build. After the commit, such a statement finds the old schema still granted, waits
+    for its tables, and then reads the new build's."""
+    with serving.connect() as pg, pg.transaction(), pg.cursor() as cur:
+        cur.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
+        cur.execute(
+            "select nspname from pg_namespace where nspname ~ %s and has_schema_privilege(%s, oid, 'USAGE')",
+            [KEPT_SCHEMA, serving.reader],
+        )
+        for (schema,) in cur.fetchall():
+            cur.execute(_sql("revoke all on schema {} from {}", schema, serving.reader))
 
 
 def prune(serving: Serving, keep_also: set[str]) -> tuple[str, ...]:
