@@ -119,13 +119,18 @@ def _pg_name(pg_type: str) -> str:
     return {"timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}.get(pg_type, pg_type)
 
 
-def test_bi_reader_answers_the_readme_questions_and_is_refused_everything_else(published_copy, fresh: Roles) -> None:
-    settings = published_copy
+def _second_build_served(settings, fresh: Roles) -> tuple[Path, str]:
+    """The published build served, then a later one: the later build and the marts schema
+    the first stepped aside to."""
     first = warehouse.published_build(settings)
     serve.serve(fresh.writer, first)
     second = later_build(settings, first, 1)
     serve.serve(fresh.writer, second)
-    old = serve.build_schema("marts", warehouse.build_id(first))
+    return second, serve.build_schema("marts", warehouse.build_id(first))
+
+
+def test_bi_reader_answers_the_readme_questions_and_is_refused_everything_else(published_copy, fresh: Roles) -> None:
+    second, old = _second_build_served(published_copy, fresh)
 
     for name, sql in QUESTIONS.items():
         answer = psql(fresh, sql)
@@ -162,12 +167,7 @@ def test_bi_reader_answers_the_readme_questions_and_is_refused_everything_else(p
 def test_a_schema_left_granted_is_put_out_of_reach_by_the_next_publication(published_copy, fresh: Roles) -> None:
     """The schemas that step aside lose the reader's grant once the renames commit; one that a
     publication cut short between the two left granted loses it at the next serve."""
-    settings = published_copy
-    first = warehouse.published_build(settings)
-    serve.serve(fresh.writer, first)
-    second = later_build(settings, first, 1)
-    serve.serve(fresh.writer, second)
-    old = serve.build_schema("marts", warehouse.build_id(first))
+    second, old = _second_build_served(published_copy, fresh)
     assert "permission denied" in psql(fresh, f"select count(*) from {old}.dim_country").stderr
     with fresh.writer.connect(autocommit=True) as pg:
         pg.execute(f"grant usage on schema {old} to {serve.READER_ROLE}")
