@@ -287,7 +287,8 @@ def kept(cur) -> dict[str, set[str]]:
 
 def publish(serving: Serving, build: str) -> str | None:
     """Give a loaded build's schemas the published names, in one transaction; the build
-    they replace keeps its schemas under its stamp, out of the readers' reach.
+    they replace keeps its schemas under its stamp, out of the readers' reach a second
+    later (``_out_of_reach``).
 
     The transaction first takes every published table at once without waiting (NOWAIT):
     while a query reads one it gives way and tries again, so it never holds a table a
@@ -300,10 +301,7 @@ def publish(serving: Serving, build: str) -> str | None:
     while True:
         try:
             replaced = _publish_once(serving, build)
-            if replaced not in (None, build):
-                time.sleep(RETIRE_AFTER_S)
-            _out_of_reach(serving)
-            return replaced
+            break
         except psycopg.errors.LockNotAvailable as exc:
             if time.monotonic() > deadline:
                 raise ServeFailed(
@@ -314,6 +312,10 @@ def publish(serving: Serving, build: str) -> str | None:
                     " the build before",
                 ) from exc
             time.sleep(RETRY_S)
+    if replaced not in (None, build):
+        time.sleep(RETIRE_AFTER_S)
+    _out_of_reach(serving)
+    return replaced
 
 
 def _publish_once(serving: Serving, build: str) -> str | None:
