@@ -82,7 +82,7 @@ def build_ingest_dag(source: Source):
             from treasury_warehouse.config import Settings
             from treasury_warehouse.errors import FetchError, LandingError, SourceNotConfigured
             from treasury_warehouse.ingest.fetch import is_permanent
-            from treasury_warehouse.ingest.pipeline import fetch_and_land
+            from treasury_warehouse.ingest.intake import fetch_and_land
 
             try:
                 return fetch_and_land(source.name, Settings.from_env(), api_key=_api_key(source))
@@ -101,7 +101,7 @@ def build_ingest_dag(source: Source):
             build, unless the run is forced (params.force). Nor is a source that is not
             configured (a keyed API without its key): the run says why and ends."""
             from treasury_warehouse.config import Settings
-            from treasury_warehouse.ingest.pipeline import is_published
+            from treasury_warehouse.ingest.intake import is_published
             from treasury_warehouse.ingest.quarantine import quarantined
 
             if "not_configured" in landed:

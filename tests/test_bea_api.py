@@ -17,8 +17,9 @@ from conftest import PublisherHandler, publisher
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError, ParseError, SourceNotConfigured
 from treasury_warehouse.ingest import sources
+from treasury_warehouse.ingest.intake import fetch_and_land
 from treasury_warehouse.ingest.parsers.bea_iip import parse_api
-from treasury_warehouse.ingest.pipeline import fetch_and_land, parse_landed, publish_candidate, validate_candidate
+from treasury_warehouse.ingest.pipeline import parse_landed, publish_candidate, validate_candidate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ANSWER = "mirror/niip/bea_iip_api.json"

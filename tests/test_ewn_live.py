@@ -16,7 +16,8 @@ from conftest import PublisherHandler, publisher
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError
 from treasury_warehouse.ingest import listings, sources
-from treasury_warehouse.ingest.pipeline import fetch_and_land, ingest
+from treasury_warehouse.ingest.intake import fetch_and_land
+from treasury_warehouse.ingest.pipeline import ingest
 
 WORKBOOK = Path(__file__).resolve().parent / "fixtures" / "mirror" / "niip" / "EWN-dataset_12-2022.xlsx"
 PAGE = """<!DOCTYPE html><html><body><h1>The External Wealth of Nations Database</h1>

@@ -135,7 +135,7 @@ def test_an_unreachable_publisher_names_the_url_and_source_mirror(tmp_path: Path
     import dataclasses
 
     from treasury_warehouse.config import Settings
-    from treasury_warehouse.ingest.pipeline import fetch_and_land
+    from treasury_warehouse.ingest.intake import fetch_and_land
     from treasury_warehouse.ingest.sources import SOURCES
 
     source = dataclasses.replace(SOURCES["tic_mfh"], url="http://127.0.0.1:9/tic/mfhhis01.txt")
@@ -155,7 +155,7 @@ def test_a_mirror_folder_that_is_not_there_is_named_at_once(tmp_path: Path) -> N
 
     from treasury_warehouse.config import Settings
     from treasury_warehouse.ingest.fetch import is_permanent
-    from treasury_warehouse.ingest.pipeline import fetch_and_land
+    from treasury_warehouse.ingest.intake import fetch_and_land
 
     # As in a container given the host's path: the folder is not there.
     settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror="../shared/sources-on-host")

@@ -19,7 +19,8 @@ from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError
 from treasury_warehouse.ingest import sources
 from treasury_warehouse.ingest.fetch import fetch_pages, http_session
-from treasury_warehouse.ingest.pipeline import fetch_and_land, ingest
+from treasury_warehouse.ingest.intake import fetch_and_land
+from treasury_warehouse.ingest.pipeline import ingest
 
 DETAIL = Path(__file__).resolve().parent / "fixtures" / "mirror" / "fiscal" / "mspd_table_3_record_date_2026-09-30.json"
 

@@ -16,8 +16,9 @@ from conftest import PublisherHandler, publisher
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import ParseError
 from treasury_warehouse.ingest import sources
+from treasury_warehouse.ingest.intake import fetch_and_land
 from treasury_warehouse.ingest.parsers.gold import parse_imf_gold
-from treasury_warehouse.ingest.pipeline import fetch_and_land, ingest
+from treasury_warehouse.ingest.pipeline import ingest
 
 QUERY = "/external/sdmx/2.1/data/IMF.STA,IL/.RGV_REVS.FTO.Q?startPeriod=1950"
 HEAD = "DATAFLOW,COUNTRY,INDICATOR,UNIT,FREQUENCY,TIME_PERIOD,OBS_VALUE,SCALE,OBS_STATUS"

@@ -51,13 +51,42 @@ def test_a_landed_file_counts_as_published_only_after_publication(tmp_path: Path
     import dataclasses
 
     from treasury_warehouse.config import Settings
-    from treasury_warehouse.ingest.pipeline import fetch_and_land, ingest, is_published
+    from treasury_warehouse.ingest.intake import fetch_and_land, is_published
+    from treasury_warehouse.ingest.pipeline import ingest
 
     settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, source_mirror=str(fixture_mirror))
     landed = fetch_and_land("fred_fdhbfin", settings)
     assert not is_published("fred_fdhbfin", str(landed["sha256"]), settings)
     ingest("fred_fdhbfin", settings)
     assert is_published("fred_fdhbfin", str(landed["sha256"]), settings)
+
+
+def test_an_unchanged_file_is_found_unchanged_without_pandas_or_great_expectations(
+    tmp_path: Path, fixture_mirror: Path
+) -> None:
+    """A night on which nothing changed fetches, lands and checks each source: that path
+    loads neither pandas nor Great Expectations (a second of every such night)."""
+    import subprocess
+    import sys
+
+    from treasury_warehouse.config import PROJECT_ROOT
+
+    script = (
+        "import dataclasses, sys\nfrom pathlib import Path\n"
+        "from treasury_warehouse.config import Settings\n"
+        "from treasury_warehouse.ingest.intake import fetch_and_land, is_published\n"
+        "from treasury_warehouse.ingest.quarantine import quarantined\n"
+        f"settings = dataclasses.replace(Settings.from_env(), data_dir=Path({str(tmp_path)!r}), "
+        f"source_mirror={str(fixture_mirror)!r})\n"
+        "landed = fetch_and_land('fred_fdhbfin', settings)\n"
+        "assert not is_published('fred_fdhbfin', str(landed['sha256']), settings)\n"
+        "assert not quarantined(settings, 'fred_fdhbfin', str(landed['sha256']))\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'great_expectations') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "include")}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_landed_file_changed_on_disk_is_never_parsed_or_landed_again(tmp_path: Path) -> None:
@@ -92,9 +121,9 @@ def test_the_published_file_is_the_gated_candidate_itself(tmp_path: Path, fixtur
     import pyarrow.parquet as pq
 
     from treasury_warehouse.config import Settings
+    from treasury_warehouse.ingest.intake import fetch_and_land
     from treasury_warehouse.ingest.pipeline import (
         PROVENANCE,
-        fetch_and_land,
         parse_landed,
         publish_candidate,
         read_candidate,

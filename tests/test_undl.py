@@ -19,7 +19,8 @@ from conftest import PublisherHandler, publisher
 from treasury_warehouse.config import Settings
 from treasury_warehouse.errors import FetchError, SourceNotConfigured
 from treasury_warehouse.ingest import listings, sources
-from treasury_warehouse.ingest.pipeline import fetch_and_land, ingest
+from treasury_warehouse.ingest.intake import fetch_and_land
+from treasury_warehouse.ingest.pipeline import ingest
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mirror" / "unvotes" / "undl" / "ga_voting.csv"
 RECORD = "4060887"

@@ -19,7 +19,7 @@ import pytest
 from conftest import build_and_publish
 
 from treasury_warehouse.config import Settings
-from treasury_warehouse.ingest.pipeline import PIPELINE_REVISION
+from treasury_warehouse.ingest.intake import PIPELINE_REVISION
 from treasury_warehouse.ingest.sources import SOURCES
 from treasury_warehouse.warehouse import builds as warehouse
 

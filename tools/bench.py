@@ -193,7 +193,7 @@ def bench_direct(work: Path, mirror: str, runs: int) -> dict:
 def _direct_worker() -> None:
     """Every source's steps, timed one by one, then one build; prints the times as JSON."""
     from treasury_warehouse.errors import SourceNotConfigured
-    from treasury_warehouse.ingest import pipeline
+    from treasury_warehouse.ingest import intake, pipeline
     from treasury_warehouse.ingest.sources import SOURCES
     from treasury_warehouse.warehouse import builds as warehouse
 
@@ -202,7 +202,7 @@ def _direct_worker() -> None:
     for name in SOURCES:
         started = time.monotonic()
         try:
-            landed = pipeline.fetch_and_land(name, settings)
+            landed = intake.fetch_and_land(name, settings)
         except SourceNotConfigured:
             continue
         times[f"{name}.fetch"] = time.monotonic() - started

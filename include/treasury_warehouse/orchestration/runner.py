@@ -281,7 +281,10 @@ def _warm() -> None:
     crosses the fork)."""
     from airflow.sdk.execution_time.supervisor import in_process_api_server
 
-    import treasury_warehouse.ingest.pipeline  # noqa: F401 (imported for the forked processes)
+    # What every ingest run needs; parsing and the gate (pandas, Great Expectations) are
+    # imported by the runs that find a new file, in their own process.
+    import treasury_warehouse.ingest.intake  # noqa: F401 (imported for the forked processes)
+    import treasury_warehouse.ingest.quarantine  # noqa: F401
 
     api = in_process_api_server()
     with _current_version_only():
