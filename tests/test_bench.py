@@ -68,14 +68,33 @@ def test_figures_are_median_min_max_and_the_ratios_are_derived() -> None:
         "full_airflow": bench.summarise([bench.Sample(60, 50, 1000)]),
         "nochange_airflow": bench.summarise([bench.Sample(6, 5, 500)]),
         "one_source_airflow": bench.summarise([bench.Sample(15, 14, 800)]),
+        "setup_airflow": bench.summarise([bench.Sample(3, 3, 200)]),
+        "one_source_dags": {"ingest_tic_mfh": 3.9, "build_warehouse": 10.9},
         "direct": bench.summarise([bench.Sample(48, 45, 1000)]),
     }
     derived = bench.derive(report)
+    assert derived["set-up alone (no ingest DAG) / full run"] == "5%"
+    assert derived["one-source night, each DAG's own seconds (median)"] == "ingest_tic_mfh 3.9, build_warehouse 10.9"
     assert derived["no-change run / full run"].startswith("10%")
     assert derived["one-source run / full run"] == "25% (target <= 25%)"
     assert derived["orchestration overhead (Airflow / direct)"].startswith("1.25x")
     assert "full nightly run under Airflow, from empty | 60.0 [60.0-60.0]" in bench.table(report)
     assert "| 1 | <= 60 s |" in bench.table(report)  # each figure beside its target
+
+
+def test_each_dag_run_s_seconds_are_read_from_the_lines_airflow_run_prints() -> None:
+    from treasury_warehouse.orchestration.runner import Outcome, summary_line
+
+    lines = [
+        summary_line(o)
+        for o in (
+            Outcome("ingest_tic_mfh", "ok", 3.94, Path("x.log")),
+            Outcome("ingest_ewn", "unchanged (already published; nothing to do)", 0.21, Path("x.log")),
+            Outcome("build_warehouse", "ok", 10.86, Path("x.log")),
+        )
+    ]
+    output = "\n".join([*lines, "report_warehouse: not triggered (the published warehouse has its report)"])
+    assert bench.dag_seconds(output) == {"ingest_tic_mfh": 3.9, "ingest_ewn": 0.2, "build_warehouse": 10.9}
 
 
 def test_a_failing_step_stops_the_benchmark(tmp_path: Path) -> None:

@@ -184,7 +184,7 @@ def run_dags(
                     continue
                 outcome = runner.one(dag_id, run_conf if dag_id not in (BUILD_DAG, REPORT_DAG) else None)
             outcomes.append(outcome)
-            print(f"{dag_id}: {_short(outcome.status)} in {outcome.seconds:.1f}s", flush=True)
+            print(summary_line(outcome), flush=True)
             if outcome.failed:
                 reason = failure_reason(outcome.log_path.read_text(errors="replace"))
                 print(reason + _force_hint(dag_id, reason), file=sys.stderr, flush=True)
@@ -194,6 +194,11 @@ def run_dags(
         print(f"failed: {', '.join(failed)} (the others ran; see each log)", file=sys.stderr)
         return 1, outcomes
     return 0, outcomes
+
+
+def summary_line(outcome: Outcome) -> str:
+    """The console's line for a DAG run: "<dag_id>: <status> in <seconds>s"."""
+    return f"{outcome.dag_id}: {_short(outcome.status)} in {outcome.seconds:.1f}s"
 
 
 def workers() -> int:
@@ -281,9 +286,9 @@ def _warm() -> None:
     crosses the fork)."""
     from airflow.sdk.execution_time.supervisor import in_process_api_server
 
-    # What every ingest run needs; parsing and the gate (pandas, Great Expectations) are
-    # imported by the runs that find a new file, in their own process.
-    import treasury_warehouse.ingest.intake  # noqa: F401 (imported for the forked processes)
+    # Imported for the forked processes: what every ingest run needs. Parsing and the gate
+    # (pandas, Great Expectations) are imported by the runs that find a new file.
+    import treasury_warehouse.ingest.intake
     import treasury_warehouse.ingest.quarantine  # noqa: F401
 
     api = in_process_api_server()
